@@ -1,0 +1,148 @@
+/**
+ * A complete local stack: a simulated control plane (pods + static endpoint resolver), certificates
+ * from our own PKI, a generated proxy config and the proxy itself over HTTPS, all on loopback.
+ * Used by the demo, the end-to-end tests and the benchmarks.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { startHttpsServer, type RunningServer } from '../common/https-server.js';
+import { createLogger, type Logger } from '../common/log.js';
+import type { MetricsSetName } from '../proxy/metricsset/index.js';
+import { ProxyRuntime } from '../proxy/runtime.js';
+import { UpstreamAgents } from '../proxy/scrape/agents.js';
+import { createProxyApp } from '../proxy/server/app.js';
+import { insecureNoAuth, type Authenticator } from '../proxy/server/auth.js';
+import { ProxyMetrics } from '../proxy/server/metrics.js';
+import { mintLocalCertificates, type LocalCertificates } from './certs.js';
+import { startSimulatedControlPlane, type SimulatedControlPlane, type SimulatedControlPlaneOptions, type SimulatedComponent } from './sim/index.js';
+
+export interface LocalStackOptions {
+  /** `real` ports (demo) or ephemeral ones (tests, so suites can run side by side). */
+  ports?: 'real' | 'ephemeral';
+  /** Where the proxy listens; default 127.0.0.1:0. */
+  proxyListen?: string;
+  metricsSet?: MetricsSetName;
+  apiserver?: SimulatedControlPlaneOptions['apiserver'];
+  slowDelayMs?: number;
+  /** Pods demand the proxy's client certificate, as HyperShift's components do. Default true. */
+  podClientAuth?: boolean;
+  authenticator?: Authenticator;
+  maxBodyBytes?: number;
+  logger?: Logger;
+  /** Per-pod scrape timeout written into the config (Prometheus duration). Default 10s. */
+  scrapeTimeout?: string;
+  /** First host octet of pod addresses (127.0.1.x); lets concurrent stacks avoid each other. */
+  ipPrefix?: string;
+}
+
+export interface LocalStack {
+  proxyUrl: string;
+  certs: LocalCertificates;
+  configFile: string;
+  dir: string;
+  controlPlane: SimulatedControlPlane;
+  runtime: ProxyRuntime;
+  metrics: ProxyMetrics;
+  server: RunningServer;
+  close(): Promise<void>;
+}
+
+/** How standalone OpenShift labels each component (HyperShift's `hypershift.openshift.io/metrics-*` annotations). */
+const LABELS: Record<string, { job?: string; namespace?: string; service?: string; endpoint?: string; targetLabels?: Record<string, string> }> = {
+  'kube-apiserver': { job: 'apiserver', namespace: 'default', service: 'kubernetes', endpoint: 'https', targetLabels: { apiserver: 'kube-apiserver' } },
+  etcd: { job: 'etcd', namespace: 'openshift-etcd', service: 'etcd', endpoint: 'etcd-metrics' },
+  'kube-controller-manager': { job: 'kube-controller-manager', namespace: 'openshift-kube-controller-manager', service: 'kube-controller-manager', endpoint: 'https' },
+  'openshift-apiserver': { job: 'api', namespace: 'openshift-apiserver', service: 'api', endpoint: 'https' },
+  'openshift-controller-manager': { job: 'controller-manager', namespace: 'openshift-controller-manager', service: 'controller-manager', endpoint: 'https' },
+  'cluster-version-operator': { job: 'cluster-version-operator', namespace: 'openshift-cluster-version', service: 'cluster-version-operator', endpoint: 'metrics' },
+};
+
+export function proxyConfigFor(
+  components: SimulatedComponent[],
+  certs: LocalCertificates,
+  resolverUrl: string,
+  podClientAuth: boolean,
+  scrapeTimeout = '10s',
+): Record<string, unknown> {
+  return {
+    endpointResolver: { url: resolverUrl, caFile: certs.caFile, certFile: certs.resolverClient.certFile, keyFile: certs.resolverClient.keyFile },
+    components: components.map((c) => {
+      const l = LABELS[c.name] ?? {};
+      return {
+        name: c.name,
+        selector: c.selector,
+        metricsPort: c.port,
+        metricsPath: c.path,
+        metricsScheme: c.scheme,
+        ...(c.scheme === 'https'
+          ? { tlsServerName: c.tlsServerName, caFile: certs.podCaFile, ...(podClientAuth ? { certFile: certs.podClient.certFile, keyFile: certs.podClient.keyFile } : {}) }
+          : {}),
+        ...(l.job ? { metricsJob: l.job } : {}),
+        ...(l.namespace ? { metricsNamespace: l.namespace } : {}),
+        ...(l.service ? { metricsService: l.service } : {}),
+        ...(l.endpoint ? { metricsEndpoint: l.endpoint } : {}),
+        ...(l.targetLabels ? { targetLabels: l.targetLabels } : {}),
+        scrapeTimeout,
+      };
+    }),
+  };
+}
+
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const logger = opts.logger ?? createLogger('stack');
+  const dir = mkdtempSync(join(tmpdir(), 'hcp-metrics-proxy-'));
+  const ipPrefix = opts.ipPrefix ?? '127.0.1';
+  const podIps = Array.from({ length: 30 }, (_v, i) => `${ipPrefix}.${i + 1}`);
+  const serverNames = ['kube-apiserver', 'etcd-client', 'kube-controller-manager', 'openshift-apiserver', 'openshift-controller-manager', 'cluster-version-operator', 'localhost'];
+  const certs = mintLocalCertificates(join(dir, 'certs'), podIps, serverNames);
+  const podClientAuth = opts.podClientAuth ?? true;
+  const controlPlane = await startSimulatedControlPlane({
+    tls: { certPem: certs.podServing.certPem, keyPem: certs.podServing.keyPem, clientCaPem: podClientAuth ? certs.podCa.certPem : undefined },
+    ports: opts.ports ?? 'ephemeral',
+    ipPrefix,
+    apiserver: opts.apiserver,
+    slowDelayMs: opts.slowDelayMs,
+    resolver: { tls: { certPem: certs.resolverServing.certPem, keyPem: certs.resolverServing.keyPem, clientCaPem: certs.ca.certPem } },
+  });
+  const configFile = join(dir, 'config.yaml');
+  writeFileSync(configFile, YAML.stringify(proxyConfigFor(controlPlane.components, certs, controlPlane.resolver!.url, podClientAuth, opts.scrapeTimeout)));
+  const metrics = new ProxyMetrics({ defaultMetrics: false });
+  const agents = new UpstreamAgents();
+  let runtime: ProxyRuntime | undefined;
+  try {
+    runtime = await ProxyRuntime.start({ configFile, namespace: 'clusters-demo', metricsSet: opts.metricsSet ?? 'All', agents, metrics, logger, watchPollMs: 500 });
+    const app = createProxyApp({ state: runtime, authenticator: opts.authenticator ?? insecureNoAuth, agents, metrics, logger, maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024 * 1024 });
+    const server = await startHttpsServer(app, {
+      listen: opts.proxyListen ?? '127.0.0.1:0',
+      tls: { certFile: certs.proxyServing.certFile, keyFile: certs.proxyServing.keyFile },
+      logger,
+      watchPollMs: 500,
+    });
+    const rt = runtime;
+    return {
+      proxyUrl: `https://127.0.0.1:${server.port}`,
+      certs,
+      configFile,
+      dir,
+      controlPlane,
+      runtime: rt,
+      metrics,
+      server,
+      async close() {
+        await server.close(1000);
+        rt.close();
+        agents.close();
+        await controlPlane.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    runtime?.close();
+    agents.close();
+    await controlPlane.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}

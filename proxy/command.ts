@@ -1,0 +1,82 @@
+/** `hcp-metrics-proxy proxy`: the metrics-proxy server. */
+import { ConfigError, errorMessage } from '../common/errors.js';
+import { FlagError, flagsHelp, parseFlags, type FlagSpecs } from '../common/flags.js';
+import { startHttpsServer } from '../common/https-server.js';
+import { createLogger, setLogLevel, type LogLevel } from '../common/log.js';
+import { parseMetricsSetName } from './metricsset/index.js';
+import { ProxyRuntime } from './runtime.js';
+import { UpstreamAgents } from './scrape/agents.js';
+import { createProxyApp } from './server/app.js';
+import { insecureNoAuth } from './server/auth.js';
+import { ProxyMetrics } from './server/metrics.js';
+
+export const proxyFlags = {
+  config: { kind: 'string', help: 'proxy configuration file (YAML or JSON, DESIGN §4); reloaded when it changes' },
+  'tls-cert-file': { kind: 'string', help: 'serving certificate (PEM); reloaded when it changes' },
+  'tls-key-file': { kind: 'string', help: 'serving private key (PEM); reloaded when it changes' },
+  listen: { kind: 'string', help: 'address to serve HTTPS on', default: '0.0.0.0:9443' },
+  'metrics-set': { kind: 'string', help: 'MetricsSet filter: All, Telemetry or SRE', default: 'Telemetry' },
+  'sre-config': { kind: 'string', help: "SRE metrics set file (the sre-metric-set ConfigMap's config key); required for --metrics-set SRE" },
+  namespace: { kind: 'string', help: 'the hosted control plane namespace (default label value for namespace); default $MY_NAMESPACE' },
+  'max-pod-body-bytes': { kind: 'number', help: "cap on one pod's decompressed answer", default: 64 * 1024 * 1024 },
+  'resolver-cache-ttl': { kind: 'number', help: 'seconds to reuse an endpoint-resolver answer', default: 5 },
+  'insecure-no-auth': { kind: 'boolean', help: 'serve every caller without authentication (local testing only)' },
+  'log-level': { kind: 'string', help: 'debug, info, warn or error', default: 'info' },
+} satisfies FlagSpecs;
+
+export async function runProxy(argv: string[]): Promise<void> {
+  const logger = createLogger('proxy');
+  let flags;
+  try {
+    flags = parseFlags(argv, proxyFlags);
+  } catch (err) {
+    if (err instanceof FlagError) throw new Error(`${err.message}\n\n${flagsHelp('proxy', proxyFlags)}`);
+    throw err;
+  }
+  if (flags.help) {
+    console.log(flagsHelp('proxy', proxyFlags));
+    return;
+  }
+  setLogLevel(flags['log-level'] as LogLevel);
+  const missing = (['config', 'tls-cert-file', 'tls-key-file'] as const).filter((f) => !flags[f]);
+  if (missing.length > 0) throw new Error(`missing required flag(s): ${missing.map((f) => '--' + f).join(', ')}`);
+  const metricsSet = parseMetricsSetName(flags['metrics-set'] ?? 'Telemetry');
+  if (metricsSet === 'SRE' && !flags['sre-config']) throw new Error('--metrics-set SRE needs --sre-config FILE');
+  if (!flags['insecure-no-auth']) {
+    throw new Error('authentication (TokenReview, client certificates) is not available in this build yet; pass --insecure-no-auth to serve every caller');
+  }
+  logger.warn('AUTHENTICATION IS DISABLED (--insecure-no-auth): every caller can read every component\'s metrics. Never expose this proxy like that.');
+
+  const metrics = new ProxyMetrics();
+  const agents = new UpstreamAgents();
+  let runtime: ProxyRuntime;
+  try {
+    runtime = await ProxyRuntime.start({
+      configFile: flags.config!,
+      namespace: flags.namespace ?? process.env.MY_NAMESPACE ?? process.env.POD_NAMESPACE ?? 'default',
+      metricsSet,
+      sreConfigFile: flags['sre-config'],
+      resolverCacheTtlMs: (flags['resolver-cache-ttl'] ?? 5) * 1000,
+      agents,
+      metrics,
+      logger,
+    });
+  } catch (err) {
+    throw new Error(err instanceof ConfigError ? `invalid configuration: ${err.message}` : errorMessage(err));
+  }
+  const app = createProxyApp({ state: runtime, authenticator: insecureNoAuth, agents, metrics, logger, maxBodyBytes: flags['max-pod-body-bytes']! });
+  const server = await startHttpsServer(app, {
+    listen: flags.listen!,
+    tls: { certFile: flags['tls-cert-file']!, keyFile: flags['tls-key-file']! },
+    logger,
+  });
+  logger.info('metrics-proxy listening', { address: `${server.host}:${server.port}`, metricsSet });
+  const stop = async (signal: string) => {
+    logger.info('shutting down', { signal });
+    await server.close();
+    runtime.close();
+    agents.close();
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}

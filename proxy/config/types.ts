@@ -1,0 +1,54 @@
+/**
+ * The proxy configuration file (DESIGN.md §4): a superset of HyperShift's metrics-proxy `config.yaml`.
+ * These are the *validated* shapes, with every default already applied.
+ */
+import type { RelabelConfig, RelabelRule } from '../relabel/types.js';
+
+export type Scheme = 'http' | 'https';
+
+/** How to reach and label one scrape endpoint of a component. */
+export interface EndpointConfig {
+  metricsPort: number;
+  metricsPath: string;
+  metricsScheme: Scheme;
+  /** TLS towards the pods (https only). */
+  tlsServerName?: string;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  insecureSkipVerify: boolean;
+  /** Values of the injected `job`, `namespace`, `service`, `endpoint` labels. */
+  metricsJob: string;
+  metricsNamespace: string;
+  metricsService: string;
+  metricsEndpoint: string;
+  /** Static labels added to every sample (e.g. `apiserver: kube-apiserver`). */
+  targetLabels: Record<string, string>;
+  /** As written in the file, kept for /components and for diffing. */
+  metricRelabelings: RelabelConfig[];
+  /** Compiled form of `metricRelabelings`, validated at load time. */
+  metricRelabelRules: RelabelRule[];
+  /** Upper bound for one pod scrape, in seconds (`scrapeTimeout`, Prometheus duration syntax in the file). */
+  scrapeTimeoutSeconds: number;
+}
+
+export interface ComponentConfig extends EndpointConfig {
+  /** URL segment: the ServiceMonitor/PodMonitor name. */
+  name: string;
+  /** Pod label selector sent to the endpoint resolver. */
+  selector: Record<string, string>;
+  /** Endpoints 1..n (`/metrics/<name>/<n>`); endpoint 0 is the component itself. */
+  endpoints: EndpointConfig[];
+}
+
+export interface EndpointResolverConfig {
+  url: string;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+}
+
+export interface ProxyConfig {
+  endpointResolver: EndpointResolverConfig;
+  components: ComponentConfig[];
+}

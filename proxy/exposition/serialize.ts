@@ -1,0 +1,31 @@
+/**
+ * Render merged families as text 0.0.4 or OpenMetrics 1.0, as a lazy sequence of strings so the
+ * HTTP layer can stream with backpressure; each chunk is released once it has been handed over.
+ */
+import type { MergedFamily } from './merge.js';
+import type { ExpositionFormat } from './types.js';
+
+export function* renderExposition(families: MergedFamily[], format: ExpositionFormat): Generator<string> {
+  const om = format === 'openmetrics';
+  for (const f of families) {
+    if (f.samples === 0) continue;
+    let header = '';
+    if (f.help !== undefined) header += `# HELP ${f.name} ${f.help}\n`;
+    if (f.typed || (om ? f.type !== 'unknown' : f.type !== 'untyped')) header += `# TYPE ${f.name} ${f.type}\n`;
+    if (om && f.unit !== undefined) header += `# UNIT ${f.name} ${f.unit}\n`;
+    if (header !== '') yield header;
+    for (let i = 0; i < f.chunks.length; i++) {
+      const c = f.chunks[i]!;
+      f.chunks[i] = '';
+      yield c;
+    }
+  }
+  if (om) yield '# EOF\n';
+}
+
+/** Whole exposition as one string: for tests and small answers, not for the scrape path. */
+export function renderToString(families: MergedFamily[], format: ExpositionFormat): string {
+  let s = '';
+  for (const c of renderExposition(families, format)) s += c;
+  return s;
+}

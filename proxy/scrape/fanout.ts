@@ -1,0 +1,109 @@
+/**
+ * Scrape every pod of one component endpoint in parallel and merge the answers into one exposition.
+ * A pod that fails costs only its own samples: it still gets its `up 0` and `scrape_duration_seconds`.
+ */
+import type { EndpointConfig } from '../config/types.js';
+import { openMetricsToText } from '../exposition/convert.js';
+import { mergePods, type MergeDrop, type MergedFamily } from '../exposition/merge.js';
+import type { PreparedRules } from '../exposition/parser.js';
+import { instanceLabel, makeTargetLabels, type TargetLabels } from '../exposition/target.js';
+import type { ExpositionFormat, PodExposition } from '../exposition/types.js';
+import type { UpstreamAgents } from './agents.js';
+import { scrapePod, type PodScrapeResult, type PodTarget } from './pod-scrape.js';
+import { errorMessage } from '../../common/errors.js';
+
+export interface FanoutRequest {
+  /** Pool identity, e.g. `kube-apiserver/0`. */
+  poolId: string;
+  endpoint: EndpointConfig;
+  pods: readonly PodTarget[];
+  /** The caller prefers OpenMetrics; it is served only when every pod answered in it. */
+  acceptOpenMetrics: boolean;
+  timeoutSeconds: number;
+  maxBodyBytes: number;
+  rules: PreparedRules;
+  agents: UpstreamAgents;
+}
+
+export interface FanoutResult {
+  format: ExpositionFormat;
+  families: MergedFamily[];
+  pods: PodScrapeResult[];
+  drops: MergeDrop[];
+  durationSeconds: number;
+}
+
+const ACCEPT_OPENMETRICS = 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+const ACCEPT_TEXT = 'text/plain;version=0.0.4,*/*;q=0.1';
+
+/** The labels standalone Prometheus (honor_labels: false) gives a sample of this pod. */
+export function targetLabelsFor(endpoint: EndpointConfig, pod: PodTarget): TargetLabels {
+  return makeTargetLabels([
+    ['job', endpoint.metricsJob],
+    ['namespace', endpoint.metricsNamespace],
+    ['service', endpoint.metricsService],
+    ['endpoint', endpoint.metricsEndpoint],
+    ['pod', pod.name],
+    ['instance', instanceLabel(pod.ip, endpoint.metricsPort)],
+    ...Object.entries(endpoint.targetLabels),
+  ]);
+}
+
+function syntheticFamily(name: string, help: string, lines: string[]): MergedFamily {
+  return { name, type: 'gauge', typed: true, help, unit: undefined, chunks: [lines.join('')], samples: lines.length };
+}
+
+export async function fanOut(req: FanoutRequest): Promise<FanoutResult> {
+  const started = process.hrtime.bigint();
+  const e = req.endpoint;
+  const targets = req.pods.map((pod) => targetLabelsFor(e, pod));
+  let agent: import('node:http').Agent | undefined;
+  let agentError: string | undefined;
+  try {
+    agent = req.agents.agentFor(req.poolId, e);
+  } catch (err) {
+    agentError = `cannot load TLS material: ${errorMessage(err)}`;
+  }
+  const results = await Promise.all(
+    req.pods.map((pod, i): Promise<PodScrapeResult> => {
+      if (!agent) {
+        return Promise.resolve({ pod, ok: false, failure: { reason: 'config', message: agentError! }, durationSeconds: 0, wireBytes: 0, bodyBytes: 0 });
+      }
+      return scrapePod({
+        pod,
+        scheme: e.metricsScheme,
+        port: e.metricsPort,
+        path: e.metricsPath,
+        agent,
+        servername: e.tlsServerName,
+        timeoutMs: Math.max(1, Math.round(req.timeoutSeconds * 1000)),
+        timeoutHeaderSeconds: req.timeoutSeconds,
+        maxBodyBytes: req.maxBodyBytes,
+        accept: req.acceptOpenMetrics ? ACCEPT_OPENMETRICS : ACCEPT_TEXT,
+        transform: { target: targets[i]!, rules: req.rules },
+      });
+    }),
+  );
+
+  const answered = results.filter((r) => r.ok).map((r) => r.exposition!);
+  const format: ExpositionFormat = req.acceptOpenMetrics && answered.length > 0 && answered.every((p) => p.format === 'openmetrics') ? 'openmetrics' : 'text';
+  const parts: PodExposition[] = format === 'text' ? answered.map(openMetricsToText) : answered;
+  const drops: MergeDrop[] = [];
+  const families = mergePods(parts, drops);
+  // Report drops against the pod's index in `results`, not in `answered`.
+  const okIndexes = results.flatMap((r, i) => (r.ok ? [i] : []));
+  for (const d of drops) d.pod = okIndexes[d.pod]!;
+
+  const up: string[] = [];
+  const duration: string[] = [];
+  results.forEach((r, i) => {
+    const labels = '{' + targets[i]!.rendered + '} ';
+    up.push('up' + labels + (r.ok ? '1' : '0') + '\n');
+    duration.push('scrape_duration_seconds' + labels + r.durationSeconds.toFixed(6) + '\n');
+  });
+  if (results.length > 0) {
+    families.push(syntheticFamily('up', 'Whether the proxy scraped the pod successfully (1) or not (0).', up));
+    families.push(syntheticFamily('scrape_duration_seconds', 'Time the proxy took to scrape the pod, in seconds.', duration));
+  }
+  return { format, families, pods: results, drops, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}

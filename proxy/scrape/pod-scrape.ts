@@ -1,0 +1,215 @@
+/**
+ * Scrape one pod: stream the body (gunzipping as it comes), decode strict UTF-8 and feed the
+ * exposition parser chunk by chunk. Any failure—connect, TLS, status, timeout, cap, parse—ends in a
+ * typed failure for that pod only; nothing here throws.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import zlib from 'node:zlib';
+import { errorMessage } from '../../common/errors.js';
+import { PodExpositionParser, type SampleTransform } from '../exposition/parser.js';
+import { ExpositionParseError, type ExpositionFormat, type PodExposition } from '../exposition/types.js';
+import { countNewlines, invalidUtf8Offset } from './utf8.js';
+
+export type ScrapeFailureReason =
+  | 'timeout'
+  | 'connect'
+  | 'tls'
+  | 'http_status'
+  | 'body_too_large'
+  | 'aborted'
+  | 'decompress'
+  | 'content_type'
+  | 'parse_error'
+  | 'invalid_utf8'
+  | 'type_conflict'
+  | 'config';
+
+export interface PodTarget {
+  name: string;
+  ip: string;
+}
+
+export interface PodScrapeOptions {
+  pod: PodTarget;
+  scheme: 'http' | 'https';
+  port: number;
+  path: string;
+  agent: http.Agent;
+  servername?: string;
+  timeoutMs: number;
+  maxBodyBytes: number;
+  /** Accept header sent to the pod. */
+  accept: string;
+  /** Sent to the pod as X-Prometheus-Scrape-Timeout-Seconds, as Prometheus does. */
+  timeoutHeaderSeconds: number;
+  transform: SampleTransform;
+}
+
+export interface PodScrapeResult {
+  pod: PodTarget;
+  ok: boolean;
+  exposition?: PodExposition;
+  failure?: { reason: ScrapeFailureReason; message: string };
+  durationSeconds: number;
+  /** Bytes as received (compressed if gzip). */
+  wireBytes: number;
+  /** Bytes after decompression. */
+  bodyBytes: number;
+}
+
+class ScrapeFailure extends Error {
+  constructor(
+    readonly reason: ScrapeFailureReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ERR_TLS|EPROTO/;
+
+function classifyRequestError(err: NodeJS.ErrnoException): ScrapeFailure {
+  const code = err.code ?? '';
+  if (TLS_CODES.test(code) || TLS_CODES.test(err.message)) return new ScrapeFailure('tls', `TLS: ${err.message}`);
+  if (code === 'ECONNRESET' || code === 'EPIPE') return new ScrapeFailure('aborted', `connection closed: ${err.message}`);
+  return new ScrapeFailure('connect', err.message);
+}
+
+function formatOf(contentType: string | undefined): ExpositionFormat | undefined {
+  const ct = (contentType ?? '').toLowerCase();
+  if (ct.startsWith('application/openmetrics-text')) return 'openmetrics';
+  // Prometheus falls back to the text format for a missing or plain content type.
+  if (ct === '' || ct.startsWith('text/plain')) return 'text';
+  return undefined;
+}
+
+export function scrapePod(opts: PodScrapeOptions): Promise<PodScrapeResult> {
+  const started = process.hrtime.bigint();
+  let wireBytes = 0;
+  let bodyBytes = 0;
+  return new Promise<PodScrapeResult>((resolve) => {
+    let settled = false;
+    let req: http.ClientRequest | undefined;
+    let res: http.IncomingMessage | undefined;
+    let inflater: zlib.Gunzip | undefined;
+    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+    const finish = (exposition?: PodExposition, failure?: ScrapeFailure) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (failure) {
+        inflater?.destroy();
+        res?.destroy();
+        req?.destroy();
+      }
+      resolve({
+        pod: opts.pod,
+        ok: failure === undefined,
+        exposition,
+        failure: failure ? { reason: failure.reason, message: failure.message } : undefined,
+        durationSeconds: elapsed(),
+        wireBytes,
+        bodyBytes,
+      });
+    };
+    const timer = setTimeout(() => finish(undefined, new ScrapeFailure('timeout', `no complete answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+
+    const host = opts.pod.ip.includes(':') ? `[${opts.pod.ip}]` : opts.pod.ip;
+    const requestOptions: https.RequestOptions = {
+      host: opts.pod.ip,
+      port: opts.port,
+      path: opts.path,
+      method: 'GET',
+      agent: opts.agent,
+      // Only these headers go to the pod: never the caller's Authorization or cookies.
+      headers: {
+        host: `${host}:${opts.port}`,
+        accept: opts.accept,
+        'accept-encoding': 'gzip',
+        'user-agent': 'hcp-metrics-proxy',
+        'x-prometheus-scrape-timeout-seconds': opts.timeoutHeaderSeconds.toFixed(3),
+      },
+    };
+    if (opts.scheme === 'https') requestOptions.servername = opts.servername ?? (opts.pod.ip.includes(':') || /^[\d.]+$/.test(opts.pod.ip) ? undefined : opts.pod.ip);
+    try {
+      req = (opts.scheme === 'https' ? https : http).request(requestOptions);
+    } catch (err) {
+      finish(undefined, new ScrapeFailure('config', errorMessage(err)));
+      return;
+    }
+    req.on('error', (err) => finish(undefined, classifyRequestError(err)));
+    req.on('response', (response) => {
+      res = response;
+      if (response.statusCode !== 200) {
+        finish(undefined, new ScrapeFailure('http_status', `HTTP ${response.statusCode ?? '?'} ${response.statusMessage ?? ''}`.trim()));
+        return;
+      }
+      const format = formatOf(response.headers['content-type']);
+      if (!format) {
+        finish(undefined, new ScrapeFailure('content_type', `unsupported content type "${response.headers['content-type']}"`));
+        return;
+      }
+      const encoding = (response.headers['content-encoding'] ?? 'identity').toLowerCase();
+      let body: NodeJS.ReadableStream = response;
+      if (encoding === 'gzip' || encoding === 'x-gzip') {
+        inflater = zlib.createGunzip();
+        inflater.on('error', (err) => finish(undefined, new ScrapeFailure('decompress', `gzip: ${err.message}`)));
+        response.pipe(inflater);
+        body = inflater;
+      } else if (encoding !== 'identity') {
+        finish(undefined, new ScrapeFailure('decompress', `unsupported content encoding "${encoding}"`));
+        return;
+      }
+      const parser = new PodExpositionParser(format, opts.transform);
+      const decoder = new TextDecoder('utf-8', { fatal: true });
+      response.on('data', (b: Buffer) => {
+        wireBytes += b.length;
+      });
+      response.on('aborted', () => finish(undefined, new ScrapeFailure('aborted', 'pod closed the connection mid-body')));
+      response.on('error', (err) => finish(undefined, new ScrapeFailure('aborted', `pod closed the connection mid-body: ${err.message}`)));
+      body.on('data', (b: Buffer) => {
+        if (settled) return;
+        bodyBytes += b.length;
+        if (bodyBytes > opts.maxBodyBytes) {
+          finish(undefined, new ScrapeFailure('body_too_large', `body exceeds the cap of ${opts.maxBodyBytes} bytes`));
+          return;
+        }
+        let text: string;
+        try {
+          text = decoder.decode(b, { stream: true });
+        } catch {
+          const at = invalidUtf8Offset(b);
+          const line = parser.linesSeen + countNewlines(b, at < 0 ? b.length : at) + 1;
+          finish(undefined, new ScrapeFailure('invalid_utf8', `line ${line}: invalid UTF-8`));
+          return;
+        }
+        try {
+          parser.push(text);
+        } catch (err) {
+          finish(undefined, parseFailure(err));
+        }
+      });
+      body.on('end', () => {
+        if (settled) return;
+        if (!response.complete) {
+          finish(undefined, new ScrapeFailure('aborted', 'pod closed the connection mid-body'));
+          return;
+        }
+        try {
+          const tail = decoder.decode();
+          if (tail !== '') parser.push(tail);
+          finish(parser.end());
+        } catch (err) {
+          finish(undefined, err instanceof TypeError ? new ScrapeFailure('invalid_utf8', 'invalid UTF-8 at end of body') : parseFailure(err));
+        }
+      });
+    });
+    req.end();
+  });
+}
+
+function parseFailure(err: unknown): ScrapeFailure {
+  if (err instanceof ExpositionParseError) return new ScrapeFailure(err.reason, err.message);
+  return new ScrapeFailure('parse_error', errorMessage(err));
+}
