@@ -1,0 +1,185 @@
+/**
+ * The config generator and certificate manager: a Deployment in watch mode (default) or a one-shot Job,
+ * its ServiceAccount, and a least-privilege Role: read what the proxy configuration is derived from, write
+ * only its own ConfigMap and Secrets, and record Events.
+ */
+import { createHash } from 'node:crypto';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
+import { Construct } from 'constructs';
+import { InvalidPropsError } from './errors.js';
+import { COMPONENT_NAMES, NEED_MANAGEMENT_KAS_LABEL, RUNTIME_OBJECTS } from './names.js';
+import { checkBoolean, checkDnsSubdomain, checkEnum, checkHostname, checkPort, type ResourceProps } from './validate.js';
+import {
+  componentLabels,
+  containerSecurityContext,
+  httpsProbe,
+  NAMESPACE_ARG,
+  namespaceEnv,
+  placementSpec,
+  podSecurityContext,
+  resolveWorkload,
+  selectorLabels,
+  tmpVolume,
+  toResourceRequirements,
+  type WorkloadProps,
+} from './workload.js';
+
+export const GENERATOR_MODES = ['watch', 'job'] as const;
+/** `watch`: a Deployment that keeps the outputs current; `job`: a Job that runs `generator --once`. */
+export type GeneratorMode = (typeof GENERATOR_MODES)[number];
+
+export interface ConfigGeneratorProps extends WorkloadProps {
+  /** @default 'watch' */
+  readonly mode?: GeneratorMode;
+  /** Issue and rotate the serving and client certificates (`--manage-certs`). @default true */
+  readonly manageCerts?: boolean;
+  /** Host the proxy's serving certificate is issued for (`--route-host`); required when manageCerts is true. */
+  readonly routeHost?: string;
+  /** ConfigMap the proxy configuration is written to (`--output-configmap`). @default 'metrics-proxy-config' */
+  readonly outputConfigMap?: string;
+  /** Secret the upstream TLS material is written to (`--output-secret`). @default 'metrics-proxy-upstream-tls' */
+  readonly outputSecret?: string;
+  /**
+   * Secrets the certificate manager writes (only with manageCerts); the Role may update exactly these.
+   * @default ['metrics-proxy-serving-cert', 'endpoint-resolver-serving-cert', 'endpoint-resolver-client-cert', 'metrics-proxy-ca']
+   */
+  readonly certSecrets?: string[];
+  /**
+   * Port on which the generator serves GET /healthz and /readyz over HTTPS, if it does; adds the container
+   * port and liveness/readiness probes (watch mode only). @default - no probes
+   */
+  readonly healthPort?: number;
+}
+
+const CONSTRUCT = 'ConfigGenerator';
+
+export const GENERATOR_DEFAULT_RESOURCES: ResourceProps = { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } };
+
+export const DEFAULT_CERT_SECRETS = [
+  RUNTIME_OBJECTS.proxyServingCertSecret,
+  RUNTIME_OBJECTS.resolverServingCertSecret,
+  RUNTIME_OBJECTS.resolverClientCertSecret,
+  RUNTIME_OBJECTS.caSecret,
+];
+
+/** The Role's rules for the given outputs (exported so tests and docs state the exact privileges). */
+export function generatorPolicyRules(outputConfigMap: string, writableSecrets: string[]): k8s.PolicyRule[] {
+  const read = ['get', 'list', 'watch'];
+  return [
+    { apiGroups: ['monitoring.coreos.com', 'monitoring.rhobs'], resources: ['podmonitors', 'servicemonitors'], verbs: read },
+    { apiGroups: [''], resources: ['configmaps', 'pods', 'secrets', 'services'], verbs: read },
+    // RBAC cannot restrict `create` by name (the name is not known at authorization time); updates are pinned.
+    { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['create'] },
+    { apiGroups: [''], resources: ['configmaps'], resourceNames: [outputConfigMap], verbs: ['patch', 'update'] },
+    { apiGroups: [''], resources: ['secrets'], resourceNames: [...writableSecrets].sort(), verbs: ['patch', 'update'] },
+    { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+  ];
+}
+
+export class ConfigGenerator extends Construct {
+  readonly name = COMPONENT_NAMES.generator;
+  readonly namespace: string;
+  readonly mode: GeneratorMode;
+  readonly selector: Record<string, string>;
+  readonly serviceAccount: k8s.KubeServiceAccount;
+  readonly role: k8s.KubeRole;
+  readonly roleBinding: k8s.KubeRoleBinding;
+  /** Set in watch mode. */
+  readonly deployment?: k8s.KubeDeployment;
+  /** Set in job mode; its name ends in a hash of the pod template, so a changed template makes a new Job (Jobs are immutable). */
+  readonly job?: k8s.KubeJob;
+
+  constructor(scope: Construct, id: string, props: ConfigGeneratorProps) {
+    super(scope, id);
+    const w = resolveWorkload(this, CONSTRUCT, props, GENERATOR_DEFAULT_RESOURCES);
+    this.namespace = w.namespace;
+    this.mode = props.mode === undefined ? 'watch' : checkEnum(CONSTRUCT, 'mode', props.mode, GENERATOR_MODES);
+    const manageCerts = props.manageCerts === undefined ? true : checkBoolean(CONSTRUCT, 'manageCerts', props.manageCerts);
+    if (manageCerts && props.routeHost === undefined) throw new InvalidPropsError(CONSTRUCT, 'routeHost', 'is required when manageCerts is true (the serving certificate is issued for it)');
+    const routeHost = props.routeHost === undefined ? undefined : checkHostname(CONSTRUCT, 'routeHost', props.routeHost);
+    const outputConfigMap = checkDnsSubdomain(CONSTRUCT, 'outputConfigMap', props.outputConfigMap ?? RUNTIME_OBJECTS.proxyConfigMap);
+    const outputSecret = checkDnsSubdomain(CONSTRUCT, 'outputSecret', props.outputSecret ?? RUNTIME_OBJECTS.upstreamTlsSecret);
+    if (props.certSecrets !== undefined && !manageCerts) throw new InvalidPropsError(CONSTRUCT, 'certSecrets', 'is only used with manageCerts: true');
+    const certSecrets = props.certSecrets ?? DEFAULT_CERT_SECRETS;
+    if (!Array.isArray(certSecrets)) throw new InvalidPropsError(CONSTRUCT, 'certSecrets', 'must be a list of Secret names');
+    certSecrets.forEach((s, i) => checkDnsSubdomain(CONSTRUCT, `certSecrets[${i}]`, s));
+    const healthPort = props.healthPort === undefined ? undefined : checkPort(CONSTRUCT, 'healthPort', props.healthPort);
+    if (healthPort !== undefined && this.mode === 'job') throw new InvalidPropsError(CONSTRUCT, 'healthPort', 'probes only apply in watch mode');
+
+    const name = this.name;
+    const ns = this.namespace;
+    this.selector = selectorLabels(name);
+    const labels = componentLabels(name, 'config-generator', w.labels);
+    const meta = { name, namespace: ns, labels };
+    const writableSecrets = [...new Set([outputSecret, ...(manageCerts ? certSecrets : [])])];
+
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta });
+    this.role = new k8s.KubeRole(this, 'Role', { metadata: meta, rules: generatorPolicyRules(outputConfigMap, writableSecrets) });
+    this.roleBinding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
+      metadata: meta,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
+    });
+
+    const args = [
+      'generator',
+      NAMESPACE_ARG,
+      ...(this.mode === 'job' ? ['--once'] : []),
+      `--output-configmap=${outputConfigMap}`,
+      `--output-secret=${outputSecret}`,
+      ...(manageCerts ? ['--manage-certs', `--route-host=${routeHost}`] : []),
+    ];
+    const tmp = tmpVolume();
+    const container: k8s.Container = {
+      name: 'generator',
+      image: w.image,
+      imagePullPolicy: w.imagePullPolicy,
+      command: w.command,
+      args,
+      env: namespaceEnv(),
+      ...(healthPort !== undefined
+        ? {
+            ports: [{ name: 'https', containerPort: healthPort, protocol: 'TCP' }],
+            livenessProbe: httpsProbe('/healthz', healthPort),
+            readinessProbe: httpsProbe('/readyz', healthPort),
+          }
+        : {}),
+      resources: toResourceRequirements(w.resources),
+      securityContext: containerSecurityContext(),
+      terminationMessagePolicy: 'FallbackToLogsOnError',
+      volumeMounts: [tmp.mount],
+    };
+    // The generator reads and writes through the management kube-apiserver (see NEED_MANAGEMENT_KAS_LABEL).
+    const podLabels = { ...labels, [NEED_MANAGEMENT_KAS_LABEL]: 'true' };
+    const podSpec: k8s.PodSpec = {
+      serviceAccountName: name,
+      automountServiceAccountToken: true,
+      enableServiceLinks: false,
+      securityContext: podSecurityContext(),
+      ...placementSpec(w.placement),
+      containers: [container],
+      volumes: [tmp.volume],
+    };
+
+    if (this.mode === 'watch') {
+      this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
+        metadata: meta,
+        spec: {
+          // One writer: Recreate never runs an old and a new generator side by side.
+          replicas: 1,
+          revisionHistoryLimit: 5,
+          selector: { matchLabels: this.selector },
+          strategy: { type: 'Recreate' },
+          template: { metadata: { labels: podLabels }, spec: podSpec },
+        },
+      });
+    } else {
+      const template: k8s.PodTemplateSpec = { metadata: { labels: podLabels }, spec: { ...podSpec, restartPolicy: 'OnFailure' } };
+      const hash = createHash('sha256').update(JSON.stringify(k8s.KubeJob.manifest({ spec: { template } }))).digest('hex').slice(0, 8);
+      this.job = new k8s.KubeJob(this, 'Job', {
+        metadata: { ...meta, name: `${name}-${hash}` },
+        spec: { backoffLimit: 6, activeDeadlineSeconds: 900, template },
+      });
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Names, ports and mount paths that the manifests share with the runtime components.
+ *
+ * The generator creates every ConfigMap and Secret listed here at runtime (none is synthesized, and no
+ * private key ever appears in dist/). The proxy configuration the generator writes refers to files
+ * under {@link PROXY_PATHS}, so the generator and these manifests must agree on them: import them from
+ * here rather than repeating the strings.
+ */
+
+/** `app.kubernetes.io/part-of` of everything we synthesize. */
+export const PART_OF = 'hcp-metrics-proxy';
+
+/** Object names (Deployments, Services, ServiceAccounts, Roles, ...) per component. */
+export const COMPONENT_NAMES = {
+  proxy: 'metrics-proxy',
+  resolver: 'endpoint-resolver',
+  generator: 'metrics-proxy-config-generator',
+} as const;
+
+export const PORTS = {
+  /** Container port of the proxy (`--listen` default 0.0.0.0:9443). */
+  proxy: 9443,
+  /** Container port of the endpoint resolver (`--listen` default 0.0.0.0:9444). */
+  resolver: 9444,
+  /** Service port of both Services (so URLs need no port: https://endpoint-resolver.NS.svc). */
+  service: 443,
+} as const;
+
+/** ConfigMaps and Secrets created at runtime (defaults; most are overridable props). */
+export const RUNTIME_OBJECTS = {
+  /** ConfigMap, key `config.yaml`: the proxy configuration (DESIGN.md §4). Written by the generator. */
+  proxyConfigMap: 'metrics-proxy-config',
+  proxyConfigKey: 'config.yaml',
+  /** Secret (kubernetes.io/tls: tls.crt, tls.key, optionally ca.crt): the proxy's serving certificate for the Route host. */
+  proxyServingCertSecret: 'metrics-proxy-serving-cert',
+  /** Secret: the upstream TLS material (CAs, client certificates) that the proxy configuration points at. */
+  upstreamTlsSecret: 'metrics-proxy-upstream-tls',
+  /**
+   * Secret (kubernetes.io/tls: tls.crt, tls.key, ca.crt): the proxy's client certificate for the endpoint
+   * resolver; ca.crt verifies the resolver's serving certificate.
+   */
+  resolverClientCertSecret: 'endpoint-resolver-client-cert',
+  /**
+   * Secret (kubernetes.io/tls: tls.crt, tls.key, ca.crt): the resolver's serving certificate for
+   * endpoint-resolver.NS.svc; by default its ca.crt is also the CA the resolver requires client certificates from.
+   */
+  resolverServingCertSecret: 'endpoint-resolver-serving-cert',
+  /** Secret: the generator's internal CA (certificate and key), kept so restarts do not re-key everything. */
+  caSecret: 'metrics-proxy-ca',
+  /** ConfigMap, key `config`: the SRE MetricsSet rules (DESIGN.md §5). Optional. */
+  sreMetricSetConfigMap: 'sre-metric-set',
+  sreMetricSetKey: 'config',
+  /** Secret, key `kubeconfig`: HyperShift's kubeconfig for the hosted kube-apiserver, used for TokenReview/SAR. */
+  hostedKubeconfigSecret: 'service-network-admin-kubeconfig',
+  hostedKubeconfigKey: 'kubeconfig',
+} as const;
+
+/** Where the proxy container sees its files. */
+export const PROXY_PATHS = {
+  config: '/etc/metrics-proxy/config',
+  servingCert: '/etc/metrics-proxy/serving-cert',
+  upstream: '/etc/metrics-proxy/upstream',
+  resolverClient: '/etc/metrics-proxy/resolver-client',
+  sre: '/etc/metrics-proxy/sre',
+  kubeconfig: '/etc/metrics-proxy/kubeconfig',
+  clientCA: '/etc/metrics-proxy/client-ca',
+} as const;
+
+/** Where the endpoint-resolver container sees its files. */
+export const RESOLVER_PATHS = {
+  servingCert: '/etc/endpoint-resolver/serving-cert',
+  clientCA: '/etc/endpoint-resolver/client-ca',
+} as const;
+
+/** The subject OpenShift's in-cluster Prometheus scrapes as (HyperShift's default allow-list). */
+export const DEFAULT_ALLOWED_SUBJECT = 'system:serviceaccount:openshift-monitoring:prometheus-k8s';
+
+/** Label HyperShift's `management-kas` NetworkPolicy uses to let a pod reach the management kube-apiserver. */
+export const NEED_MANAGEMENT_KAS_LABEL = 'hypershift.openshift.io/need-management-kas-access';
+
+/** Env var every container gets from the downward API (`metadata.namespace`). */
+export const NAMESPACE_ENV = 'MY_NAMESPACE';
+
+/** Default binary in the image (`hcp-metrics-proxy` on PATH); `['node', '/app/build/cli.js']` also works. */
+export const DEFAULT_COMMAND = ['hcp-metrics-proxy'] as const;
