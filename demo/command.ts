@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { FlagError, flagsHelp, parseFlags, type FlagSpecs } from '../common/flags.js';
 import { createLogger, setLogLevel, type LogLevel } from '../common/log.js';
 import { parseMetricsSetName } from '../proxy/metricsset/index.js';
+import { defaultScrapeWorkers } from '../proxy/scrape/scraper.js';
 import { scrapeProxy, summarizeExposition } from './client.js';
 import { startLocalStack } from './stack.js';
 
@@ -38,12 +39,12 @@ export async function runDemo(argv: string[]): Promise<void> {
   const t0 = Date.now();
   let stack;
   try {
-    stack = await startLocalStack({ ports: 'real', proxyListen: listen, metricsSet, scrapeTimeout: '2s', slowDelayMs: 5000, logger: createLogger('demo') });
+    stack = await startLocalStack({ scrapeWorkers: defaultScrapeWorkers(), ports: 'real', proxyListen: listen, metricsSet, scrapeTimeout: '2s', slowDelayMs: 5000, logger: createLogger('demo') });
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code !== 'EADDRINUSE') throw err;
     console.log('Real component ports are taken; using ephemeral ports instead.');
-    stack = await startLocalStack({ ports: 'ephemeral', proxyListen: listen.replace(/:\d+$/, ':0'), metricsSet, scrapeTimeout: '2s', slowDelayMs: 5000, logger: createLogger('demo') });
+    stack = await startLocalStack({ scrapeWorkers: defaultScrapeWorkers(), ports: 'ephemeral', proxyListen: listen.replace(/:\d+$/, ':0'), metricsSet, scrapeTimeout: '2s', slowDelayMs: 5000, logger: createLogger('demo') });
   }
   console.log(`Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s. Proxy: ${stack.proxyUrl} (MetricsSet ${metricsSet}, authentication disabled for the demo)\n`);
 

@@ -11,7 +11,7 @@ import { startHttpsServer, type RunningServer } from '../common/https-server.js'
 import { createLogger, type Logger } from '../common/log.js';
 import type { MetricsSetName } from '../proxy/metricsset/index.js';
 import { ProxyRuntime } from '../proxy/runtime.js';
-import { UpstreamAgents } from '../proxy/scrape/agents.js';
+import { createScraper } from '../proxy/scrape/scraper.js';
 import { createProxyApp } from '../proxy/server/app.js';
 import { insecureNoAuth, type Authenticator } from '../proxy/server/auth.js';
 import { ProxyMetrics } from '../proxy/server/metrics.js';
@@ -31,6 +31,8 @@ export interface LocalStackOptions {
   authenticator?: Authenticator;
   maxBodyBytes?: number;
   logger?: Logger;
+  /** Scrape worker threads; 0 (default) scrapes in the main thread. */
+  scrapeWorkers?: number;
   /** Per-pod scrape timeout written into the config (Prometheus duration). Default 10s. */
   scrapeTimeout?: string;
   /** First host octet of pod addresses (127.0.1.x); lets concurrent stacks avoid each other. */
@@ -109,11 +111,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const configFile = join(dir, 'config.yaml');
   writeFileSync(configFile, YAML.stringify(proxyConfigFor(controlPlane.components, certs, controlPlane.resolver!.url, podClientAuth, opts.scrapeTimeout)));
   const metrics = new ProxyMetrics({ defaultMetrics: false });
-  const agents = new UpstreamAgents();
+  const scraper = createScraper(opts.scrapeWorkers ?? 0, logger);
   let runtime: ProxyRuntime | undefined;
   try {
-    runtime = await ProxyRuntime.start({ configFile, namespace: 'clusters-demo', metricsSet: opts.metricsSet ?? 'All', agents, metrics, logger, watchPollMs: 500 });
-    const app = createProxyApp({ state: runtime, authenticator: opts.authenticator ?? insecureNoAuth, agents, metrics, logger, maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024 * 1024 });
+    runtime = await ProxyRuntime.start({ configFile, namespace: 'clusters-demo', metricsSet: opts.metricsSet ?? 'All', scraper, metrics, logger, watchPollMs: 500 });
+    const app = createProxyApp({ state: runtime, authenticator: opts.authenticator ?? insecureNoAuth, scraper, metrics, logger, maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024 * 1024 });
     const server = await startHttpsServer(app, {
       listen: opts.proxyListen ?? '127.0.0.1:0',
       tls: { certFile: certs.proxyServing.certFile, keyFile: certs.proxyServing.keyFile },
@@ -133,14 +135,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       async close() {
         await server.close(1000);
         rt.close();
-        agents.close();
+        await scraper.close();
         await controlPlane.close();
         rmSync(dir, { recursive: true, force: true });
       },
     };
   } catch (err) {
     runtime?.close();
-    agents.close();
+    await scraper.close();
     await controlPlane.close();
     rmSync(dir, { recursive: true, force: true });
     throw err;

@@ -5,7 +5,7 @@ import { startHttpsServer } from '../common/https-server.js';
 import { createLogger, setLogLevel, type LogLevel } from '../common/log.js';
 import { parseMetricsSetName } from './metricsset/index.js';
 import { ProxyRuntime } from './runtime.js';
-import { UpstreamAgents } from './scrape/agents.js';
+import { createScraper, defaultScrapeWorkers } from './scrape/scraper.js';
 import { createProxyApp } from './server/app.js';
 import { insecureNoAuth } from './server/auth.js';
 import { ProxyMetrics } from './server/metrics.js';
@@ -20,6 +20,7 @@ export const proxyFlags = {
   namespace: { kind: 'string', help: 'the hosted control plane namespace (default label value for namespace); default $MY_NAMESPACE' },
   'max-pod-body-bytes': { kind: 'number', help: "cap on one pod's decompressed answer", default: 64 * 1024 * 1024 },
   'resolver-cache-ttl': { kind: 'number', help: 'seconds to reuse an endpoint-resolver answer', default: 5 },
+  'scrape-workers': { kind: 'number', help: 'worker threads that fetch and parse pods (0: the main thread); default one per core, at most 8' },
   'insecure-no-auth': { kind: 'boolean', help: 'serve every caller without authentication (local testing only)' },
   'log-level': { kind: 'string', help: 'debug, info, warn or error', default: 'info' },
 } satisfies FlagSpecs;
@@ -48,7 +49,7 @@ export async function runProxy(argv: string[]): Promise<void> {
   logger.warn('AUTHENTICATION IS DISABLED (--insecure-no-auth): every caller can read every component\'s metrics. Never expose this proxy like that.');
 
   const metrics = new ProxyMetrics();
-  const agents = new UpstreamAgents();
+  const scraper = createScraper(flags['scrape-workers'] ?? defaultScrapeWorkers(), logger);
   let runtime: ProxyRuntime;
   try {
     runtime = await ProxyRuntime.start({
@@ -57,14 +58,14 @@ export async function runProxy(argv: string[]): Promise<void> {
       metricsSet,
       sreConfigFile: flags['sre-config'],
       resolverCacheTtlMs: (flags['resolver-cache-ttl'] ?? 5) * 1000,
-      agents,
+      scraper,
       metrics,
       logger,
     });
   } catch (err) {
     throw new Error(err instanceof ConfigError ? `invalid configuration: ${err.message}` : errorMessage(err));
   }
-  const app = createProxyApp({ state: runtime, authenticator: insecureNoAuth, agents, metrics, logger, maxBodyBytes: flags['max-pod-body-bytes']! });
+  const app = createProxyApp({ state: runtime, authenticator: insecureNoAuth, scraper, metrics, logger, maxBodyBytes: flags['max-pod-body-bytes']! });
   const server = await startHttpsServer(app, {
     listen: flags.listen!,
     tls: { certFile: flags['tls-cert-file']!, keyFile: flags['tls-key-file']! },
@@ -75,7 +76,7 @@ export async function runProxy(argv: string[]): Promise<void> {
     logger.info('shutting down', { signal });
     await server.close();
     runtime.close();
-    agents.close();
+    await scraper.close();
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));

@@ -11,7 +11,7 @@ import type { ProxyConfig } from './config/types.js';
 import { parseSREConfig, type MetricsSetName, type SREConfig } from './metricsset/index.js';
 import { ResolverClient } from './resolver-client.js';
 import { RuleBook } from './rule-book.js';
-import type { UpstreamAgents } from './scrape/agents.js';
+import type { PodScraper } from './scrape/task.js';
 import type { ProxyState } from './server/app.js';
 import type { ProxyMetrics } from './server/metrics.js';
 import { servedPaths } from './server/app.js';
@@ -23,7 +23,7 @@ export interface ProxyRuntimeOptions {
   sreConfigFile?: string;
   resolverCacheTtlMs?: number;
   watchPollMs?: number;
-  agents: UpstreamAgents;
+  scraper: PodScraper;
   metrics: ProxyMetrics;
   logger: Logger;
 }
@@ -96,7 +96,7 @@ export class ProxyRuntime implements ProxyState {
       });
     }
     const live = new Set(next.components.flatMap((c) => [`${c.name}/0`, ...c.endpoints.map((_e, i) => `${c.name}/${i + 1}`)]));
-    this.opts.agents.prune(live);
+    this.opts.scraper.prune(live);
     this.opts.logger.info('serving components', { paths: servedPaths(next) });
   }
 

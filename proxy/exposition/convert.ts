@@ -71,7 +71,8 @@ export function openMetricsToText(pod: PodExposition): PodExposition {
   const byName = new Map<string, PodFamily>();
   for (const fam of pod.families) {
     const help = textHelp(fam.help);
-    for (const chunk of fam.chunks) {
+    for (const bytes of fam.chunks) {
+      const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
       let pos = 0;
       while (pos < chunk.length) {
         const nl = chunk.indexOf('\n', pos);
@@ -84,7 +85,7 @@ export function openMetricsToText(pod: PodExposition): PodExposition {
           byName.set(name, out);
           families.push(out);
         }
-        out.chunks.push(text);
+        out.chunks.push(Buffer.from(text));
         out.samples++;
       }
     }

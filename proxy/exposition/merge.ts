@@ -10,8 +10,8 @@ export interface MergedFamily {
   typed: boolean;
   help: string | undefined;
   unit: string | undefined;
-  /** Rendered sample lines, pod after pod. */
-  chunks: string[];
+  /** Rendered sample lines (UTF-8), pod after pod. */
+  chunks: Uint8Array[];
   samples: number;
 }
 

@@ -1,15 +1,18 @@
 /**
  * Streaming parser for Prometheus text 0.0.4 and OpenMetrics 1.0 that transforms while it parses:
  * every sample gets the target labels injected (colliding scraped labels become `exported_*`),
- * relabel rules applied, and is appended, rendered, to its family. Input arrives as decoded string
- * chunks straight from the socket, so a body is never held whole.
+ * relabel rules applied, and is appended, rendered, to its family. It works on the raw bytes as they
+ * arrive from the socket: a body is never held whole, nor decoded into JS strings.
  *
- * The common case (no colliding label, canonical spacing, rules that only look at the name) emits
- * each sample as two slices of the input around the injected label text; everything else takes a
- * slower path through a label map with exact Prometheus semantics.
+ * The common case (no colliding label, canonical spacing, rules that only read labels) copies runs
+ * of input bytes around the injected label text; everything else takes a slower path through a
+ * label map with exact Prometheus semantics.
  */
-import { classifyRules, filterKeeps, relabel } from '../relabel/index.js';
+import { isUtf8 } from 'node:buffer';
+import { classifyRules, compatiblePrefix, filterKeeps, literalPrefix, relabel } from '../relabel/index.js';
 import type { RelabelRule } from '../relabel/types.js';
+import { OutputArena } from './arena.js';
+import { isFloatBytes, isIntBytes } from './floats.js';
 import { NAME_CHARS, escapeLabelValue, isValidMetricName, unescapeLabelValue } from './labels.js';
 import type { TargetLabels } from './target.js';
 import { ExpositionParseError, type ExpositionFormat, type MetricType, type PodExposition, type PodFamily } from './types.js';
@@ -18,10 +21,63 @@ import { ExpositionParseError, type ExpositionFormat, type MetricType, type PodE
 export interface PreparedRules {
   readonly rules: readonly RelabelRule[];
   readonly classification: ReturnType<typeof classifyRules>;
+  /**
+   * For 'nameOnly' and 'filter' rules: what the name alone decides (`keep`), and the rules that must
+   * still be evaluated per sample for this name. Cached per name.
+   */
+  forName(name: string): NameVerdict;
+}
+
+export interface NameVerdict {
+  readonly keep: boolean;
+  readonly sampleFilters: readonly RelabelRule[];
+}
+
+const NAME_CACHE_LIMIT = 100_000;
+const KEEP_ALL: NameVerdict = { keep: true, sampleFilters: [] };
+
+function nameOnly(r: RelabelRule): boolean {
+  return (r.action === 'keep' || r.action === 'drop') && r.sourceLabels.length === 1 && r.sourceLabels[0] === '__name__';
+}
+
+/** Keep/drop rules whose joined value starts with the name: their literal regex prefix may rule them out per name. */
+function namePrefixed(r: RelabelRule): string | undefined {
+  if ((r.action !== 'keep' && r.action !== 'drop') || r.sourceLabels[0] !== '__name__' || r.sourceLabels.length < 2) return undefined;
+  const prefix = literalPrefix(r.regexSource);
+  return prefix === '' ? undefined : prefix;
 }
 
 export function prepareRules(rules: readonly RelabelRule[]): PreparedRules {
-  return { rules, classification: classifyRules(rules) };
+  const classification = classifyRules(rules);
+  if (classification.kind !== 'nameOnly' && classification.kind !== 'filter') {
+    return { rules, classification, forName: () => KEEP_ALL };
+  }
+  // Filters never change labels, so they commute: decide what the name alone can, per name.
+  const byName = rules.filter(nameOnly);
+  const named = classifyRules(byName);
+  const keepName = named.kind === 'nameOnly' ? named.keep : () => true;
+  const others = rules.filter((r) => !nameOnly(r)).map((r) => ({ rule: r, prefix: namePrefixed(r) }));
+  const cache = new Map<string, NameVerdict>();
+  const forName = (name: string): NameVerdict => {
+    let v = cache.get(name);
+    if (v) return v;
+    let keep = keepName(name);
+    const sampleFilters: RelabelRule[] = [];
+    for (const { rule, prefix } of others) {
+      if (!keep) break;
+      if (prefix !== undefined && !compatiblePrefix(name + rule.separator, prefix)) {
+        // The regex cannot match any sample of this name: a keep drops them all, a drop does nothing.
+        if (rule.action === 'keep') keep = false;
+        continue;
+      }
+      sampleFilters.push(rule);
+    }
+    v = { keep, sampleFilters: keep ? sampleFilters : [] };
+    if (cache.size >= NAME_CACHE_LIMIT) cache.clear();
+    cache.set(name, v);
+    return v;
+  };
+  return { rules, classification, forName };
 }
 
 export interface SampleTransform {
@@ -38,7 +94,7 @@ const enum Role {
 }
 
 interface FamilyState extends PodFamily {
-  pending: string[];
+  /** Bytes of the name, to recognise repeated sample names without building strings. */
 }
 
 const TEXT_TYPES: ReadonlySet<string> = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
@@ -68,52 +124,61 @@ function suffixRole(type: MetricType, suffix: string, om: boolean): Role | undef
 
 const SUFFIXES = ['_bucket', '_count', '_sum', '_created', '_total', '_info', '_gsum', '_gcount'];
 
-function isBlank(c: number): boolean {
+const FLAG_LE = 1;
+const FLAG_QUANTILE = 2;
+const FLAG_COLLISION = 4;
+const FLAG_ESCAPE = 8;
+const FLAG_NONCANONICAL = 16;
+const FLAG_DUPLICATE = 32;
+
+const QUANTILE = Buffer.from('quantile');
+const NEWLINE = Buffer.from('\n');
+
+function isBlank(c: number | undefined): boolean {
   return c === 32 || c === 9;
 }
 
-/** Go's strconv.ParseFloat accepts these; JS Number() accepts a few forms Go does not (0x10, 0b1, 0o7). */
-const SPECIAL_FLOAT = /^[+-]?(?:inf|infinity|nan)$/i;
-const HEX_FLOAT = /^[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?\d+$/;
-
-function isFloatToken(tok: string): boolean {
-  const c = tok.charCodeAt(tok.length > 1 ? 1 : 0);
-  if (c === 120 || c === 88 || c === 98 || c === 66 || c === 111 || c === 79 || tok.includes('x') || tok.includes('X')) {
-    return HEX_FLOAT.test(tok);
-  }
-  if (tok.includes('_')) return false;
-  return !Number.isNaN(Number(tok)) || SPECIAL_FLOAT.test(tok);
+function sameBytes(s: Buffer, start: number, ref: Uint8Array): boolean {
+  for (let i = 0; i < ref.length; i++) if (s[start + i] !== ref[i]) return false;
+  return true;
 }
-
-const INT_TOKEN = /^-?\d+$/;
 
 export class PodExpositionParser {
   private readonly om: boolean;
   private readonly families: FamilyState[] = [];
   private readonly byName = new Map<string, FamilyState>();
-  private carry = '';
+  private readonly out = new OutputArena();
+  private carry: Buffer | undefined;
   private lineNo = 0;
   private sawEOF = false;
   private samples = 0;
   private dropped = 0;
 
-  // Cache of the previous sample's name resolution: consecutive samples usually share a name.
+  // The previous sample's name resolution: consecutive samples usually share a name.
   private lastName = '';
+  private lastNameBytes: Uint8Array = new Uint8Array(0);
   private lastFam: FamilyState | undefined;
   private lastRole = Role.Value;
   private lastKeep = true;
-  private currentFam: FamilyState | undefined;
+  private lastFilters: readonly RelabelRule[] = [];
+
+  // A run of kept, canonical lines copied verbatim between injection points (within the current buffer).
+  private runFam: FamilyState | undefined;
+  private runStart = 0;
+  private runEnd = -1;
 
   // Label positions of the current line: [nameStart, nameEnd, valueStart, valueEnd] per pair.
   private pairs = new Int32Array(64 * 4);
   private npairs = 0;
   private labelFlags = 0;
   private readonly targetByLen: (number[] | undefined)[] = [];
-  private readonly inject: string;
+  private readonly targetNameBytes: Buffer[];
+  private readonly injComma: Buffer;
+  private readonly injBraced: Buffer;
   private readonly rules: PreparedRules;
   private readonly target: TargetLabels;
   private readonly getLabel: (name: string) => string;
-  private lineStr = '';
+  private cur: Buffer = Buffer.alloc(0);
   private lineName = '';
 
   constructor(
@@ -123,40 +188,43 @@ export class PodExpositionParser {
     this.om = format === 'openmetrics';
     this.target = transform.target;
     this.rules = transform.rules;
-    this.inject = transform.target.rendered;
+    this.injComma = Buffer.from(transform.target.rendered === '' ? '' : transform.target.rendered + ',');
+    this.injBraced = Buffer.from('{' + transform.target.rendered + '}');
+    this.targetNameBytes = transform.target.names.map((n) => Buffer.from(n));
     transform.target.names.forEach((n, i) => {
       (this.targetByLen[n.length] ??= []).push(i);
     });
     this.getLabel = (name) => this.labelOfCurrentLine(name);
   }
 
-  /** Complete lines consumed so far (for locating errors found outside the parser). */
+  /** Complete lines consumed so far. */
   get linesSeen(): number {
     return this.lineNo;
   }
 
-  /** Feed the next decoded chunk; throws ExpositionParseError on the first bad line. */
-  push(chunk: string): void {
-    const s = this.carry === '' ? chunk : this.carry + chunk;
-    let pos = 0;
-    for (;;) {
-      const nl = s.indexOf('\n', pos);
-      if (nl < 0) break;
-      this.line(s, pos, nl);
-      pos = nl + 1;
+  /** Feed the next chunk of the body (any split); throws ExpositionParseError on the first bad line. */
+  push(chunk: Uint8Array): void {
+    let s = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.carry) {
+      s = Buffer.concat([this.carry, s]);
+      this.carry = undefined;
     }
-    this.carry = pos === 0 ? s : s.slice(pos);
+    const last = s.lastIndexOf(10);
+    if (last >= 0) this.lines(s, last + 1);
+    // Keep a copy: the caller may reuse its buffer.
+    if (last + 1 < s.length) this.carry = Buffer.from(s.subarray(last + 1));
   }
 
   /** Finish the body and hand over the families. */
   end(): PodExposition {
-    if (this.carry !== '') {
-      const s = this.carry;
-      this.carry = '';
-      this.line(s, 0, s.length);
+    if (this.carry) {
+      // A last line without its newline: complete it so every line is processed alike.
+      const s = Buffer.concat([this.carry, NEWLINE]);
+      this.carry = undefined;
+      this.lines(s, s.length);
     }
     if (this.om && !this.sawEOF) throw new ExpositionParseError(this.lineNo, 'OpenMetrics exposition does not end with "# EOF"');
-    for (const f of this.families) flush(f);
+    this.out.close();
     return {
       format: this.format,
       families: this.families.filter((f) => f.samples > 0),
@@ -170,32 +238,65 @@ export class PodExpositionParser {
     throw new ExpositionParseError(this.lineNo, detail);
   }
 
-  private line(s: string, start: number, end: number): void {
+  /** Process the complete lines in s[0, stop). */
+  private lines(s: Buffer, stop: number): void {
+    // Newline bytes never occur inside a multi-byte sequence, so whole lines validate on their own.
+    if (!isUtf8(s.subarray(0, stop))) this.failUtf8(s, stop);
+    this.cur = s;
+    let pos = 0;
+    while (pos < stop) {
+      let nl = s.indexOf(10, pos);
+      if (nl < 0 || nl >= stop) nl = stop;
+      this.line(s, pos, nl);
+      pos = nl + 1;
+    }
+    this.closeRun();
+    this.cur = Buffer.alloc(0);
+  }
+
+  private failUtf8(s: Buffer, stop: number): never {
+    let pos = 0;
+    let line = this.lineNo;
+    while (pos < stop) {
+      let nl = s.indexOf(10, pos);
+      if (nl < 0 || nl >= stop) nl = stop;
+      line++;
+      if (!isUtf8(s.subarray(pos, nl))) throw new ExpositionParseError(line, 'invalid UTF-8', 'invalid_utf8');
+      pos = nl + 1;
+    }
+    throw new ExpositionParseError(line, 'invalid UTF-8', 'invalid_utf8');
+  }
+
+  private line(s: Buffer, start: number, end: number): void {
     this.lineNo++;
-    if (end > start && s.charCodeAt(end - 1) === 13) end--;
+    let crlf = false;
+    if (end > start && s[end - 1] === 13) {
+      end--;
+      crlf = true;
+    }
     if (this.sawEOF) this.fail('content after "# EOF"');
     if (start === end) {
       if (this.om) this.fail('empty line in OpenMetrics exposition');
       return;
     }
-    const c = s.charCodeAt(start);
-    if (c === 35) this.comment(s, start, end);
-    else this.sample(s, start, end);
+    if (s[start] === 35) this.comment(s.toString('utf8', start, end));
+    else this.sample(s, start, end, crlf);
   }
 
-  // ---- comments: HELP, TYPE, UNIT, EOF ----
+  // ---- comments: HELP, TYPE, UNIT, EOF (few per family: plain string code) ----
 
-  private comment(s: string, start: number, end: number): void {
-    let p = start + 1;
+  private comment(line: string): void {
+    const end = line.length;
+    let p = 1;
     if (this.om) {
-      if (s.charCodeAt(p) !== 32) this.fail('expected a space after "#"');
+      if (line.charCodeAt(p) !== 32) this.fail('expected a space after "#"');
       p++;
     } else {
-      while (p < end && isBlank(s.charCodeAt(p))) p++;
+      while (p < end && isBlank(line.charCodeAt(p))) p++;
     }
     let q = p;
-    while (q < end && !isBlank(s.charCodeAt(q))) q++;
-    const keyword = s.slice(p, q);
+    while (q < end && !isBlank(line.charCodeAt(q))) q++;
+    const keyword = line.slice(p, q);
     if (keyword === 'EOF' && this.om) {
       if (q !== end) this.fail('unexpected text after "# EOF"');
       this.sawEOF = true;
@@ -207,21 +308,22 @@ export class PodExpositionParser {
     }
     if (q === end) this.fail(`"# ${keyword}" needs a metric name`);
     p = q;
-    while (p < end && isBlank(s.charCodeAt(p))) p++;
+    while (p < end && isBlank(line.charCodeAt(p))) p++;
     q = p;
-    while (q < end && !isBlank(s.charCodeAt(q))) q++;
-    const name = s.slice(p, q);
+    while (q < end && !isBlank(line.charCodeAt(q))) q++;
+    const name = line.slice(p, q);
     if (!isValidMetricName(name)) this.fail(`invalid metric name "${name}" in ${keyword} line`);
     // The text format allows any run of blanks; OpenMetrics exactly one.
     p = q;
     if (this.om) {
       if (p < end) p++;
     } else {
-      while (p < end && isBlank(s.charCodeAt(p))) p++;
+      while (p < end && isBlank(line.charCodeAt(p))) p++;
     }
-    const rest = s.slice(p, end);
+    const rest = line.slice(p);
     const fam = this.declare(name);
     this.lastName = '';
+    this.lastNameBytes = new Uint8Array(0);
     if (keyword === 'HELP') {
       this.checkHelpEscapes(rest);
       fam.help ??= rest;
@@ -247,7 +349,7 @@ export class PodExpositionParser {
       return;
     }
     // A family inferred from earlier samples can only take a type whose samples carry the bare name.
-    if (fam.samples > 0 && !(t === 'counter' || t === 'gauge' || t === 'untyped' || t === 'unknown') ) {
+    if (fam.samples > 0 && !(t === 'counter' || t === 'gauge' || t === 'untyped' || t === 'unknown')) {
       this.fail(`TYPE ${t} for ${fam.name} comes after its samples`);
     }
     fam.type = t;
@@ -257,7 +359,7 @@ export class PodExpositionParser {
   private declare(name: string): FamilyState {
     let fam = this.byName.get(name);
     if (!fam) {
-      fam = { name, type: this.om ? 'unknown' : 'untyped', typed: false, help: undefined, unit: undefined, chunks: [], samples: 0, pending: [] };
+      fam = { name, type: this.om ? 'unknown' : 'untyped', typed: false, help: undefined, unit: undefined, chunks: [], samples: 0 };
       this.byName.set(name, fam);
       this.families.push(fam);
     }
@@ -277,10 +379,8 @@ export class PodExpositionParser {
         case 'info':
           if (this.om) this.fail(`info sample "${name}" needs the _info suffix`);
           return [exact, Role.Value];
-        case 'counter':
-          // OpenMetrics counters carry _total; some exporters put the suffix in the family name too.
-          return [exact, Role.Value];
         default:
+          // Includes OpenMetrics counters whose family name already carries _total.
           return [exact, Role.Value];
       }
     }
@@ -298,150 +398,166 @@ export class PodExpositionParser {
 
   // ---- samples ----
 
-  private sample(s: string, start: number, end: number): void {
+  private sample(s: Buffer, start: number, end: number, crlf: boolean): void {
     let p = start;
-    while (p < end && isBlank(s.charCodeAt(p))) p++;
+    while (p < end && isBlank(s[p])) p++;
+    let canonical = p === start && !crlf;
     const nameStart = p;
-    let c = s.charCodeAt(p);
-    if (!(c < 128 && (NAME_CHARS[c]! & 5) !== 0)) this.fail(`invalid character ${JSON.stringify(s.charAt(p))} at start of metric name`);
+    let c = s[p]!;
+    if (!(c < 128 && (NAME_CHARS[c]! & 5) !== 0)) this.fail(`invalid character ${JSON.stringify(s.toString('utf8', p, p + 1))} at start of metric name`);
     p++;
-    while (p < end && (c = s.charCodeAt(p)) < 128 && NAME_CHARS[c]! !== 0) p++;
+    while (p < end && (c = s[p]!) < 128 && NAME_CHARS[c]! !== 0) p++;
     const nameEnd = p;
 
     let name: string;
     let fam: FamilyState;
     let role: Role;
     let keep: boolean;
-    if (nameEnd - nameStart === this.lastName.length && s.startsWith(this.lastName, nameStart)) {
+    const known = this.lastNameBytes;
+    if (nameEnd - nameStart === known.length && known.length > 0 && sameBytes(s, nameStart, known)) {
       name = this.lastName;
       fam = this.lastFam!;
       role = this.lastRole;
       keep = this.lastKeep;
     } else {
-      name = s.slice(nameStart, nameEnd);
+      name = s.toString('latin1', nameStart, nameEnd);
       [fam, role] = this.resolve(name);
-      const cls = this.rules.classification;
-      keep = cls.kind === 'nameOnly' ? cls.keep(name) : true;
+      const verdict = this.rules.forName(name);
+      keep = verdict.keep;
       this.lastName = name;
+      this.lastNameBytes = s.subarray(nameStart, nameEnd);
       this.lastFam = fam;
       this.lastRole = role;
       this.lastKeep = keep;
+      this.lastFilters = verdict.sampleFilters;
     }
 
     // Label set.
-    let canonical = true;
     let open = -1;
-    let close = -1;
     this.npairs = 0;
     this.labelFlags = 0;
-    if (p < end && isBlank(s.charCodeAt(p))) {
+    if (p < end && isBlank(s[p])) {
       const q = p;
-      while (p < end && isBlank(s.charCodeAt(p))) p++;
-      if (s.charCodeAt(p) !== 123) p = q; // blanks before the value, not before '{'
+      while (p < end && isBlank(s[p])) p++;
+      if (s[p] !== 123) p = q; // blanks before the value, not before '{'
       else canonical = false;
     }
-    if (s.charCodeAt(p) === 123) {
+    if (s[p] === 123) {
       open = p;
       p = this.scanLabels(s, p, end);
-      close = p - 1;
       if (this.labelFlags & FLAG_NONCANONICAL) canonical = false;
-    } else if (p < end && !isBlank(s.charCodeAt(p))) {
-      this.fail(`invalid character ${JSON.stringify(s.charAt(p))} in metric name "${name}"`);
+    } else if (p < end && !isBlank(s[p])) {
+      this.fail(`invalid character ${JSON.stringify(s.toString('utf8', p, p + 1))} in metric name "${name}"`);
     }
     const tailStart = p;
+    if (open < 0 && tailStart === end) this.fail(`missing value for "${name}"`);
 
     // Value, optional timestamp, optional exemplar (OpenMetrics).
-    while (p < end && isBlank(s.charCodeAt(p))) p++;
+    while (p < end && isBlank(s[p])) p++;
     if (p === end) this.fail(`missing value for "${name}"`);
     let q = p;
-    while (q < end && !isBlank(s.charCodeAt(q))) q++;
-    const value = s.slice(p, q);
-    if (!isFloatToken(value)) this.fail(`invalid value "${value}" for "${name}"`);
+    while (q < end && !isBlank(s[q])) q++;
+    if (!isFloatBytes(s, p, q)) this.fail(`invalid value "${s.toString('utf8', p, q)}" for "${name}"`);
     p = q;
-    while (p < end && isBlank(s.charCodeAt(p))) p++;
-    if (p < end && s.charCodeAt(p) !== 35) {
+    while (p < end && isBlank(s[p])) p++;
+    if (p < end && s[p] !== 35) {
       q = p;
-      while (q < end && !isBlank(s.charCodeAt(q))) q++;
-      const ts = s.slice(p, q);
-      if (this.om ? !isFloatToken(ts) || !Number.isFinite(Number(ts)) : !INT_TOKEN.test(ts)) {
-        this.fail(`invalid timestamp "${ts}" for "${name}"`);
-      }
+      while (q < end && !isBlank(s[q])) q++;
+      const ok = this.om ? isFloatBytes(s, p, q) && Number.isFinite(Number(s.toString('latin1', p, q))) : isIntBytes(s, p, q);
+      if (!ok) this.fail(`invalid timestamp "${s.toString('utf8', p, q)}" for "${name}"`);
       p = q;
-      while (p < end && isBlank(s.charCodeAt(p))) p++;
+      while (p < end && isBlank(s[p])) p++;
     }
     if (p < end) {
-      if (this.om && s.charCodeAt(p) === 35) this.exemplar(s, p, end, name);
-      else this.fail(`unexpected text ${JSON.stringify(s.slice(p, Math.min(end, p + 20)))} after the value of "${name}"`);
+      if (this.om && s[p] === 35) this.exemplar(s, p, end, name);
+      else this.fail(`unexpected text ${JSON.stringify(s.toString('utf8', p, Math.min(end, p + 20)))} after the value of "${name}"`);
     }
 
     if (role === Role.Bucket && !(this.labelFlags & FLAG_LE)) this.fail(`histogram bucket "${name}" has no "le" label`);
     if (role === Role.Quantile && !(this.labelFlags & FLAG_QUANTILE)) this.fail(`summary sample "${name}" has no "quantile" label`);
+    if (this.labelFlags & FLAG_DUPLICATE) this.checkDuplicates(s, name);
 
     if (!keep) {
       this.dropped++;
       return;
     }
 
-    if (this.labelFlags & FLAG_DUPLICATE) this.checkDuplicates(s, name);
     const kind = this.rules.classification.kind;
     const simple = canonical && (this.labelFlags & FLAG_COLLISION) === 0;
-    if (!simple || kind === 'general' || (kind === 'filter' && (this.labelFlags & FLAG_ESCAPE) !== 0)) {
+    const filters = this.lastFilters;
+    if (!simple || kind === 'general' || (filters.length > 0 && (this.labelFlags & FLAG_ESCAPE) !== 0)) {
       this.slowSample(s, name, fam, open, tailStart, end);
       return;
     }
-    if (kind === 'filter') {
-      this.lineStr = s;
+    if (filters.length > 0) {
       this.lineName = name;
-      if (!filterKeeps(this.rules.rules, this.getLabel)) {
+      if (!filterKeeps(filters, this.getLabel)) {
         this.dropped++;
         return;
       }
     }
 
-    if (fam !== this.currentFam) this.switchFamily(fam);
-    const pending = fam.pending;
-    if (this.npairs > 0) {
-      pending.push(s.slice(nameStart, open + 1), this.inject, ',', s.slice(open + 1, end), '\n');
+    // Fast path: extend the verbatim run, or start a new one at this line.
+    const cut = open >= 0 && this.npairs > 0 ? open + 1 : nameEnd;
+    const inject = open >= 0 && this.npairs > 0 ? this.injComma : this.injBraced;
+    const out = this.out;
+    if (this.runFam === fam && this.runEnd === start) {
+      out.copy(s, this.runStart, cut);
     } else {
-      const tail = s.slice(close >= 0 ? close + 1 : nameEnd, end);
-      pending.push(name, '{', this.inject, isBlank(tail.charCodeAt(0)) ? '}' : '} ', tail, '\n');
+      this.closeRun();
+      out.select(fam.chunks);
+      this.runFam = fam;
+      out.copy(s, start, cut);
     }
+    out.bytes(inject);
+    // `{}` is skipped: the run resumes after it.
+    this.runStart = open >= 0 && this.npairs === 0 ? tailStart : cut;
+    this.runEnd = end + 1;
     fam.samples++;
     this.samples++;
   }
 
-  private exemplar(s: string, p: number, end: number, name: string): void {
+  /** Copy the pending tail of the verbatim run (up to and including the last kept newline). */
+  private closeRun(): void {
+    if (this.runFam) {
+      this.out.copy(this.cur, this.runStart, this.runEnd);
+      this.runFam = undefined;
+      this.runEnd = -1;
+    }
+  }
+
+  private exemplar(s: Buffer, p: number, end: number, name: string): void {
     // " # {labels} value [timestamp]"
     p++;
-    if (s.charCodeAt(p) !== 32 || s.charCodeAt(p + 1) !== 123) this.fail(`malformed exemplar on "${name}"`);
-    const saved = [this.npairs, this.labelFlags] as const;
-    const savedPairs = this.pairs.slice(0, this.npairs * 4);
+    if (s[p] !== 32 || s[p + 1] !== 123) this.fail(`malformed exemplar on "${name}"`);
+    const savedN = this.npairs;
+    const savedFlags = this.labelFlags;
+    const savedPairs = this.pairs.slice(0, savedN * 4);
     p = this.scanLabels(s, p + 1, end);
-    this.npairs = saved[0];
-    this.labelFlags = saved[1];
+    this.npairs = savedN;
+    this.labelFlags = savedFlags;
     this.pairs.set(savedPairs);
-    if (s.charCodeAt(p) !== 32) this.fail(`exemplar on "${name}" needs a value`);
-    const rest = s.slice(p + 1, end).split(' ');
-    if (rest.length > 2 || !isFloatToken(rest[0]!) || (rest.length === 2 && !Number.isFinite(Number(rest[1])))) {
+    if (s[p] !== 32) this.fail(`exemplar on "${name}" needs a value`);
+    const rest = s.toString('utf8', p + 1, end).split(' ');
+    const value = Buffer.from(rest[0]!);
+    if (rest.length > 2 || !isFloatBytes(value, 0, value.length) || (rest.length === 2 && !Number.isFinite(Number(rest[1])))) {
       this.fail(`malformed exemplar value on "${name}"`);
     }
   }
 
   /** Scan `{name="value",...}` from the '{' at p; returns the index after '}'. Records pairs and flags. */
-  private scanLabels(s: string, p: number, end: number): number {
+  private scanLabels(s: Buffer, p: number, end: number): number {
     p++;
     let flags = 0;
     let n = 0;
-    let nextBackslash = s.indexOf('\\', p);
-    if (nextBackslash >= end) nextBackslash = -1;
     let seen = 0;
     for (;;) {
-      while (p < end && isBlank(s.charCodeAt(p))) {
+      while (p < end && isBlank(s[p])) {
         p++;
         flags |= FLAG_NONCANONICAL;
       }
       if (p >= end) this.fail('unterminated label set');
-      let c = s.charCodeAt(p);
+      let c = s[p]!;
       if (c === 125) {
         // '}' right after '{' or after a trailing comma.
         if (n > 0) flags |= FLAG_NONCANONICAL;
@@ -451,41 +567,36 @@ export class PodExpositionParser {
       const ns = p;
       if (!(c < 128 && (NAME_CHARS[c]! & 1) !== 0)) {
         if (c === 34) this.fail('quoted (UTF-8) label names are not supported');
-        this.fail(`invalid character ${JSON.stringify(s.charAt(p))} at start of label name`);
+        this.fail(`invalid character ${JSON.stringify(s.toString('utf8', p, p + 1))} at start of label name`);
       }
       p++;
-      while (p < end && (c = s.charCodeAt(p)) < 128 && (NAME_CHARS[c]! & 3) !== 0) p++;
+      while (p < end && (c = s[p]!) < 128 && (NAME_CHARS[c]! & 3) !== 0) p++;
       const ne = p;
-      while (p < end && isBlank(s.charCodeAt(p))) {
+      while (p < end && isBlank(s[p])) {
         p++;
         flags |= FLAG_NONCANONICAL;
       }
-      if (s.charCodeAt(p) !== 61) this.fail(`expected "=" after label name "${s.slice(ns, ne)}"`);
+      if (s[p] !== 61) this.fail(`expected "=" after label name "${s.toString('latin1', ns, ne)}"`);
       p++;
-      while (p < end && isBlank(s.charCodeAt(p))) {
+      while (p < end && isBlank(s[p])) {
         p++;
         flags |= FLAG_NONCANONICAL;
       }
-      if (s.charCodeAt(p) !== 34) this.fail(`expected '"' to open the value of label "${s.slice(ns, ne)}"`);
+      if (s[p] !== 34) this.fail(`expected '"' to open the value of label "${s.toString('latin1', ns, ne)}"`);
       const vs = ++p;
-      let quote = s.indexOf('"', p);
-      if (nextBackslash >= 0 && nextBackslash < p) {
-        nextBackslash = s.indexOf('\\', p);
-        if (nextBackslash >= end) nextBackslash = -1;
+      for (;;) {
+        if (p >= end) this.fail(`unterminated value of label "${s.toString('latin1', ns, ne)}"`);
+        c = s[p]!;
+        if (c === 34) break;
+        if (c === 92) {
+          const e = s[p + 1];
+          if (e !== 92 && e !== 34 && e !== 110) this.fail(`invalid escape sequence "\\${s.toString('utf8', p + 1, p + 2)}" in the value of label "${s.toString('latin1', ns, ne)}"`);
+          flags |= FLAG_ESCAPE;
+          p += 2;
+        } else p++;
       }
-      // Escapes are rare; only then walk the value character by character.
-      while (nextBackslash >= 0 && quote >= 0 && nextBackslash < quote) {
-        const e = s.charCodeAt(nextBackslash + 1);
-        if (e !== 92 && e !== 34 && e !== 110) this.fail(`invalid escape sequence "\\${s.charAt(nextBackslash + 1)}" in the value of label "${s.slice(ns, ne)}"`);
-        flags |= FLAG_ESCAPE;
-        const after = nextBackslash + 2;
-        if (quote < after) quote = s.indexOf('"', after);
-        nextBackslash = s.indexOf('\\', after);
-        if (nextBackslash >= end) nextBackslash = -1;
-      }
-      if (quote < 0 || quote >= end) this.fail(`unterminated value of label "${s.slice(ns, ne)}"`);
-      p = quote + 1;
-      // Record the pair.
+      const ve = p;
+      p++;
       if ((n + 1) * 4 > this.pairs.length) {
         const bigger = new Int32Array(this.pairs.length * 2);
         bigger.set(this.pairs);
@@ -495,66 +606,64 @@ export class PodExpositionParser {
       this.pairs[k] = ns;
       this.pairs[k + 1] = ne;
       this.pairs[k + 2] = vs;
-      this.pairs[k + 3] = quote;
+      this.pairs[k + 3] = ve;
       n++;
       const len = ne - ns;
-      if (len === 2 && s.charCodeAt(ns) === 108 && s.charCodeAt(ns + 1) === 101) flags |= FLAG_LE;
-      else if (len === 8 && s.startsWith('quantile', ns)) flags |= FLAG_QUANTILE;
+      if (len === 2 && s[ns] === 108 && s[ns + 1] === 101) flags |= FLAG_LE;
+      else if (len === 8 && sameBytes(s, ns, QUANTILE)) flags |= FLAG_QUANTILE;
       const cands = len < this.targetByLen.length ? this.targetByLen[len] : undefined;
       if (cands) {
-        for (const i of cands) if (s.startsWith(this.target.names[i]!, ns)) flags |= FLAG_COLLISION;
+        for (const i of cands) if (sameBytes(s, ns, this.targetNameBytes[i]!)) flags |= FLAG_COLLISION;
       }
-      // A cheap signature of the name; two equal names always share a bit, so a clash is checked exactly later.
-      const bit = 1 << ((len * 7 + s.charCodeAt(ns) + s.charCodeAt(ne - 1) * 3) & 31);
+      // A cheap signature of the name; equal names always share a bit, so a clash is checked exactly later.
+      const bit = 1 << ((len * 7 + s[ns]! + s[ne - 1]! * 3) & 31);
       if (seen & bit) flags |= FLAG_DUPLICATE;
       seen |= bit;
-      while (p < end && isBlank(s.charCodeAt(p))) {
+      while (p < end && isBlank(s[p])) {
         p++;
         flags |= FLAG_NONCANONICAL;
       }
-      c = s.charCodeAt(p);
-      if (c === 44) {
+      c = s[p]!;
+      if (c === 44 && p < end) {
         p++;
         continue;
       }
-      if (c === 125) {
+      if (c === 125 && p < end) {
         p++;
         break;
       }
-      this.fail(`expected "," or "}" after the value of label "${s.slice(ns, ne)}"`);
+      this.fail(`expected "," or "}" after the value of label "${s.toString('latin1', ns, ne)}"`);
     }
-    if (n === 0) flags |= FLAG_NONCANONICAL; // "{}" is rendered without the empty set
     this.npairs = n;
     this.labelFlags = flags;
     return p;
   }
 
-  private checkDuplicates(s: string, name: string): void {
+  private checkDuplicates(s: Buffer, name: string): void {
     const seen = new Set<string>();
     for (let i = 0; i < this.npairs; i++) {
-      const ln = s.slice(this.pairs[i * 4]!, this.pairs[i * 4 + 1]!);
+      const ln = s.toString('latin1', this.pairs[i * 4]!, this.pairs[i * 4 + 1]!);
       if (seen.has(ln)) this.fail(`label "${ln}" appears twice on "${name}"`);
       seen.add(ln);
     }
-    this.labelFlags &= ~FLAG_DUPLICATE;
   }
 
-  /** Label lookup for filter-only rules on a simple line (no collisions, no escapes). */
+  /** Label lookup for filter rules on a simple line (no collisions, no escapes). */
   private labelOfCurrentLine(name: string): string {
     if (name === '__name__') return this.lineName;
     const t = this.target.byName.get(name);
     if (t !== undefined) return t;
-    const s = this.lineStr;
+    const s = this.cur;
     for (let i = 0; i < this.npairs; i++) {
       const k = i * 4;
       const ns = this.pairs[k]!;
-      if (this.pairs[k + 1]! - ns === name.length && s.startsWith(name, ns)) return s.slice(this.pairs[k + 2]!, this.pairs[k + 3]!);
+      if (this.pairs[k + 1]! - ns === name.length && s.toString('latin1', ns, ns + name.length) === name) return s.toString('utf8', this.pairs[k + 2]!, this.pairs[k + 3]!);
     }
     return '';
   }
 
   /** Exact Prometheus semantics through a label map: collisions, odd spacing, label-changing rules. */
-  private slowSample(s: string, name: string, fam: FamilyState, open: number, tailStart: number, end: number): void {
+  private slowSample(s: Buffer, name: string, fam: FamilyState, open: number, tailStart: number, end: number): void {
     const lb = new Map<string, string>();
     lb.set('__name__', name);
     const target = this.target;
@@ -563,8 +672,8 @@ export class PodExpositionParser {
     if (open >= 0) {
       for (let i = 0; i < this.npairs; i++) {
         const k = i * 4;
-        const ln = s.slice(this.pairs[k]!, this.pairs[k + 1]!);
-        const lv = unescapeLabelValue(s.slice(this.pairs[k + 2]!, this.pairs[k + 3]!));
+        const ln = s.toString('latin1', this.pairs[k]!, this.pairs[k + 1]!);
+        const lv = unescapeLabelValue(s.toString('utf8', this.pairs[k + 2]!, this.pairs[k + 3]!));
         if (lv === '') continue; // empty means absent
         if (target.byName.has(ln)) conflicts.push([ln, lv]);
         else lb.set(ln, lv);
@@ -593,37 +702,21 @@ export class PodExpositionParser {
       // Renamed by a rule: it joins the family of its new name.
       outFam = this.resolve(outName)[0];
       this.lastName = '';
+      this.lastNameBytes = new Uint8Array(0);
     }
-    let labels = '';
+    let line = outName + '{';
+    let first = true;
     for (const [k, v] of lb) {
       if (k === '__name__' || v === '') continue;
-      labels += (labels === '' ? '' : ',') + k + '="' + escapeLabelValue(v) + '"';
+      line += (first ? '' : ',') + k + '="' + escapeLabelValue(v) + '"';
+      first = false;
     }
-    let tail = s.slice(tailStart, end);
-    if (!isBlank(tail.charCodeAt(0))) tail = ' ' + tail;
-    if (outFam !== this.currentFam) this.switchFamily(outFam);
-    outFam.pending.push(outName, '{', labels, '}', tail, '\n');
+    const tail = s.toString('utf8', tailStart, end);
+    line += (isBlank(tail.charCodeAt(0)) ? '}' : '} ') + tail + '\n';
+    this.closeRun();
+    this.out.select(outFam.chunks);
+    this.out.text(line);
     outFam.samples++;
     this.samples++;
-  }
-
-  private switchFamily(fam: FamilyState): void {
-    if (this.currentFam) flush(this.currentFam);
-    this.currentFam = fam;
-  }
-}
-
-const FLAG_LE = 1;
-const FLAG_QUANTILE = 2;
-const FLAG_COLLISION = 4;
-const FLAG_ESCAPE = 8;
-const FLAG_NONCANONICAL = 16;
-const FLAG_DUPLICATE = 32;
-
-/** Join a family's pending pieces into one chunk, releasing the slices (and the input they pin). */
-function flush(f: FamilyState): void {
-  if (f.pending.length > 0) {
-    f.chunks.push(f.pending.join(''));
-    f.pending.length = 0;
   }
 }

@@ -5,7 +5,7 @@
 import type { MergedFamily } from './merge.js';
 import type { ExpositionFormat } from './types.js';
 
-export function* renderExposition(families: MergedFamily[], format: ExpositionFormat): Generator<string> {
+export function* renderExposition(families: MergedFamily[], format: ExpositionFormat): Generator<string | Uint8Array> {
   const om = format === 'openmetrics';
   for (const f of families) {
     if (f.samples === 0) continue;
@@ -16,7 +16,7 @@ export function* renderExposition(families: MergedFamily[], format: ExpositionFo
     if (header !== '') yield header;
     for (let i = 0; i < f.chunks.length; i++) {
       const c = f.chunks[i]!;
-      f.chunks[i] = '';
+      f.chunks[i] = EMPTY;
       yield c;
     }
   }
@@ -25,7 +25,9 @@ export function* renderExposition(families: MergedFamily[], format: ExpositionFo
 
 /** Whole exposition as one string: for tests and small answers, not for the scrape path. */
 export function renderToString(families: MergedFamily[], format: ExpositionFormat): string {
-  let s = '';
-  for (const c of renderExposition(families, format)) s += c;
-  return s;
+  const parts: Buffer[] = [];
+  for (const c of renderExposition(families, format)) parts.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+  return Buffer.concat(parts).toString('utf8');
 }
+
+const EMPTY = new Uint8Array(0);

@@ -16,7 +16,7 @@ export type MetricType =
 
 /**
  * One metric family of one pod, already transformed (labels injected, relabeled).
- * `chunks` hold rendered sample lines (each ending in `\n`) in the pod's own format.
+ * `chunks` hold rendered sample lines (UTF-8, each ending in `\n`) in the pod's own format.
  */
 export interface PodFamily {
   name: string;
@@ -26,7 +26,7 @@ export interface PodFamily {
   /** HELP text exactly as escaped in the source format. */
   help: string | undefined;
   unit: string | undefined;
-  chunks: string[];
+  chunks: Uint8Array[];
   samples: number;
 }
 

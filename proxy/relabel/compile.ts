@@ -12,7 +12,8 @@
  *   (prometheus-operator would drop an empty `regex` and use the default instead);
  * - YAML scalars that are not strings (`regex: true`, `regex: 404`) are read as their text, as
  *   Prometheus's YAML decoding does;
- * - action names are case-insensitive (`Replace`, `LabelDrop`, …) and normalized to lower case.
+ * - action names are case-insensitive (`Replace`, `LabelDrop`, …) and normalized to lower case;
+ * - `modulus` must be a safe integer (≤ 2^53 − 1; Prometheus allows any uint64).
  */
 import { ConfigError } from '../../common/errors.js';
 import { isValidLabelName, isValidTargetTemplate } from './names.js';

@@ -6,3 +6,4 @@ export { expand, expandTemplate, parseTemplate } from './expand.js';
 export { compileAnchoredRe2, Re2SyntaxError, translateRe2, type CompiledRegex, type Re2Translation } from './re2.js';
 export { isValidLabelName } from './names.js';
 export type { LabelSet, RelabelAction, RelabelConfig, RelabelRule, RulePlan, TemplatePart } from './types.js';
+export { compatiblePrefix, literalPrefix } from './prefix.js';

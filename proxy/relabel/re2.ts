@@ -25,8 +25,9 @@
  * match half of a surrogate pair, e.g. `^.$` does not match an emoji while Go's `^.$` does. Label
  * values outside the BMP are rare in control-plane metrics, so this is accepted.
  *
- * Not reproduced: Go's limits on total program size and nesting depth (V8 has its own), and
- * per-iteration capture reset (`(?:(a)|b)+` on "ab": JS reports group 1 unset, Go reports "a").
+ * Not reproduced: Go's limits on total program size and nesting depth (V8 has its own),
+ * per-iteration capture reset (`(?:(a)|b)+` on "ab": JS reports group 1 unset, Go reports "a"),
+ * and under a whole-pattern `(?i)` JS's `\b` also counts `ſ` and the Kelvin sign as word characters.
  */
 import { MAX_FOLD, MIN_FOLD, foldExtras, foldRanges, orbitOf, rangeMayFold } from './casefold.js';
 

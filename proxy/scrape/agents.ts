@@ -8,6 +8,9 @@ import http from 'node:http';
 import https from 'node:https';
 import type { EndpointConfig } from '../config/types.js';
 
+/** What a pool needs to know of an endpoint: how to connect, not how to label. */
+export type UpstreamEndpoint = Pick<EndpointConfig, 'metricsScheme' | 'caFile' | 'certFile' | 'keyFile' | 'tlsServerName' | 'insecureSkipVerify'>;
+
 export interface PoolLimits {
   /** Sockets per pod (host:port). */
   maxSocketsPerPod: number;
@@ -26,12 +29,12 @@ interface Pool {
   checkedAt: number;
 }
 
-function tlsKey(e: EndpointConfig): string {
+function tlsKey(e: UpstreamEndpoint): string {
   if (e.metricsScheme === 'http') return 'http';
   return JSON.stringify([e.caFile, e.certFile, e.keyFile, e.tlsServerName, e.insecureSkipVerify]);
 }
 
-function fileStamp(e: EndpointConfig): string {
+function fileStamp(e: UpstreamEndpoint): string {
   if (e.metricsScheme === 'http') return '';
   return [e.caFile, e.certFile, e.keyFile]
     .map((f) => {
@@ -56,7 +59,7 @@ export class UpstreamAgents {
   ) {}
 
   /** The pool for one component endpoint (`id` such as `kube-apiserver/0`). Throws when TLS files cannot be read. */
-  agentFor(id: string, endpoint: EndpointConfig): http.Agent {
+  agentFor(id: string, endpoint: UpstreamEndpoint): http.Agent {
     const key = tlsKey(endpoint);
     const pool = this.pools.get(id);
     const t = this.now();
@@ -89,7 +92,7 @@ export class UpstreamAgents {
     this.retired.clear();
   }
 
-  private makeAgent(e: EndpointConfig): http.Agent {
+  private makeAgent(e: UpstreamEndpoint): http.Agent {
     const common = {
       keepAlive: true,
       maxSockets: this.limits.maxSocketsPerPod,

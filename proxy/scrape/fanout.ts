@@ -5,12 +5,10 @@
 import type { EndpointConfig } from '../config/types.js';
 import { openMetricsToText } from '../exposition/convert.js';
 import { mergePods, type MergeDrop, type MergedFamily } from '../exposition/merge.js';
-import type { PreparedRules } from '../exposition/parser.js';
 import { instanceLabel, makeTargetLabels, type TargetLabels } from '../exposition/target.js';
 import type { ExpositionFormat, PodExposition } from '../exposition/types.js';
-import type { UpstreamAgents } from './agents.js';
-import { scrapePod, type PodScrapeResult, type PodTarget } from './pod-scrape.js';
-import { errorMessage } from '../../common/errors.js';
+import type { PodScrapeResult, PodTarget } from './pod-scrape.js';
+import type { PodScraper, RuleSource } from './task.js';
 
 export interface FanoutRequest {
   /** Pool identity, e.g. `kube-apiserver/0`. */
@@ -21,8 +19,8 @@ export interface FanoutRequest {
   acceptOpenMetrics: boolean;
   timeoutSeconds: number;
   maxBodyBytes: number;
-  rules: PreparedRules;
-  agents: UpstreamAgents;
+  rules: RuleSource;
+  scraper: PodScraper;
 }
 
 export interface FanoutResult {
@@ -37,8 +35,8 @@ const ACCEPT_OPENMETRICS = 'application/openmetrics-text;version=1.0.0,text/plai
 const ACCEPT_TEXT = 'text/plain;version=0.0.4,*/*;q=0.1';
 
 /** The labels standalone Prometheus (honor_labels: false) gives a sample of this pod. */
-export function targetLabelsFor(endpoint: EndpointConfig, pod: PodTarget): TargetLabels {
-  return makeTargetLabels([
+export function targetPairsFor(endpoint: EndpointConfig, pod: PodTarget): [string, string][] {
+  return [
     ['job', endpoint.metricsJob],
     ['namespace', endpoint.metricsNamespace],
     ['service', endpoint.metricsService],
@@ -46,43 +44,46 @@ export function targetLabelsFor(endpoint: EndpointConfig, pod: PodTarget): Targe
     ['pod', pod.name],
     ['instance', instanceLabel(pod.ip, endpoint.metricsPort)],
     ...Object.entries(endpoint.targetLabels),
-  ]);
+  ];
+}
+
+export function targetLabelsFor(endpoint: EndpointConfig, pod: PodTarget): TargetLabels {
+  return makeTargetLabels(targetPairsFor(endpoint, pod));
 }
 
 function syntheticFamily(name: string, help: string, lines: string[]): MergedFamily {
-  return { name, type: 'gauge', typed: true, help, unit: undefined, chunks: [lines.join('')], samples: lines.length };
+  return { name, type: 'gauge', typed: true, help, unit: undefined, chunks: [Buffer.from(lines.join(''))], samples: lines.length };
 }
 
 export async function fanOut(req: FanoutRequest): Promise<FanoutResult> {
   const started = process.hrtime.bigint();
   const e = req.endpoint;
-  const targets = req.pods.map((pod) => targetLabelsFor(e, pod));
-  let agent: import('node:http').Agent | undefined;
-  let agentError: string | undefined;
-  try {
-    agent = req.agents.agentFor(req.poolId, e);
-  } catch (err) {
-    agentError = `cannot load TLS material: ${errorMessage(err)}`;
-  }
+  const pairs = req.pods.map((pod) => targetPairsFor(e, pod));
+  const targets = pairs.map((p) => makeTargetLabels(p));
+  const timeoutMs = Math.max(1, Math.round(req.timeoutSeconds * 1000));
   const results = await Promise.all(
-    req.pods.map((pod, i): Promise<PodScrapeResult> => {
-      if (!agent) {
-        return Promise.resolve({ pod, ok: false, failure: { reason: 'config', message: agentError! }, durationSeconds: 0, wireBytes: 0, bodyBytes: 0 });
-      }
-      return scrapePod({
+    req.pods.map((pod, i) =>
+      req.scraper.scrape({
         pod,
-        scheme: e.metricsScheme,
+        poolId: req.poolId,
+        upstream: {
+          metricsScheme: e.metricsScheme,
+          caFile: e.caFile,
+          certFile: e.certFile,
+          keyFile: e.keyFile,
+          tlsServerName: e.tlsServerName,
+          insecureSkipVerify: e.insecureSkipVerify,
+        },
         port: e.metricsPort,
         path: e.metricsPath,
-        agent,
-        servername: e.tlsServerName,
-        timeoutMs: Math.max(1, Math.round(req.timeoutSeconds * 1000)),
+        timeoutMs,
         timeoutHeaderSeconds: req.timeoutSeconds,
         maxBodyBytes: req.maxBodyBytes,
         accept: req.acceptOpenMetrics ? ACCEPT_OPENMETRICS : ACCEPT_TEXT,
-        transform: { target: targets[i]!, rules: req.rules },
-      });
-    }),
+        target: pairs[i]!,
+        rules: req.rules,
+      }),
+    ),
   );
 
   const answered = results.filter((r) => r.ok).map((r) => r.exposition!);

@@ -1,6 +1,6 @@
 /**
- * Scrape one pod: stream the body (gunzipping as it comes), decode strict UTF-8 and feed the
- * exposition parser chunk by chunk. Any failure—connect, TLS, status, timeout, cap, parse—ends in a
+ * Scrape one pod: stream the body (gunzipping as it comes) into the exposition parser chunk by
+ * chunk. Any failure—connect, TLS, status, timeout, cap, parse—ends in a
  * typed failure for that pod only; nothing here throws.
  */
 import http from 'node:http';
@@ -9,7 +9,6 @@ import zlib from 'node:zlib';
 import { errorMessage } from '../../common/errors.js';
 import { PodExpositionParser, type SampleTransform } from '../exposition/parser.js';
 import { ExpositionParseError, type ExpositionFormat, type PodExposition } from '../exposition/types.js';
-import { countNewlines, invalidUtf8Offset } from './utf8.js';
 
 export type ScrapeFailureReason =
   | 'timeout'
@@ -23,7 +22,8 @@ export type ScrapeFailureReason =
   | 'parse_error'
   | 'invalid_utf8'
   | 'type_conflict'
-  | 'config';
+  | 'config'
+  | 'internal';
 
 export interface PodTarget {
   name: string;
@@ -162,7 +162,6 @@ export function scrapePod(opts: PodScrapeOptions): Promise<PodScrapeResult> {
         return;
       }
       const parser = new PodExpositionParser(format, opts.transform);
-      const decoder = new TextDecoder('utf-8', { fatal: true });
       response.on('data', (b: Buffer) => {
         wireBytes += b.length;
       });
@@ -175,17 +174,8 @@ export function scrapePod(opts: PodScrapeOptions): Promise<PodScrapeResult> {
           finish(undefined, new ScrapeFailure('body_too_large', `body exceeds the cap of ${opts.maxBodyBytes} bytes`));
           return;
         }
-        let text: string;
         try {
-          text = decoder.decode(b, { stream: true });
-        } catch {
-          const at = invalidUtf8Offset(b);
-          const line = parser.linesSeen + countNewlines(b, at < 0 ? b.length : at) + 1;
-          finish(undefined, new ScrapeFailure('invalid_utf8', `line ${line}: invalid UTF-8`));
-          return;
-        }
-        try {
-          parser.push(text);
+          parser.push(b);
         } catch (err) {
           finish(undefined, parseFailure(err));
         }
@@ -197,11 +187,9 @@ export function scrapePod(opts: PodScrapeOptions): Promise<PodScrapeResult> {
           return;
         }
         try {
-          const tail = decoder.decode();
-          if (tail !== '') parser.push(tail);
           finish(parser.end());
         } catch (err) {
-          finish(undefined, err instanceof TypeError ? new ScrapeFailure('invalid_utf8', 'invalid UTF-8 at end of body') : parseFailure(err));
+          finish(undefined, parseFailure(err));
         }
       });
     });

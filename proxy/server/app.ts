@@ -13,7 +13,7 @@ import { renderExposition } from '../exposition/serialize.js';
 import { OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from '../exposition/types.js';
 import { ResolverUnavailableError, type ResolverClient } from '../resolver-client.js';
 import type { RuleBook } from '../rule-book.js';
-import type { UpstreamAgents } from '../scrape/agents.js';
+import type { PodScraper } from '../scrape/task.js';
 import { fanOut, type FanoutResult } from '../scrape/fanout.js';
 import type { Authenticator } from './auth.js';
 import type { ProxyMetrics } from './metrics.js';
@@ -31,7 +31,7 @@ export interface ProxyState {
 export interface ProxyAppOptions {
   state: ProxyState;
   authenticator: Authenticator;
-  agents: UpstreamAgents;
+  scraper: PodScraper;
   metrics: ProxyMetrics;
   logger: Logger;
   /** Cap on one pod's decompressed body. */
@@ -187,7 +187,7 @@ async function scrape(opts: ProxyAppOptions, req: Request, res: Response): Promi
     timeoutSeconds: timeout,
     maxBodyBytes: opts.maxBodyBytes,
     rules,
-    agents: opts.agents,
+    scraper: opts.scraper,
   });
   record(opts, component.name, result);
   send(opts, req, res, component.name, result);

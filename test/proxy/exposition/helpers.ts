@@ -23,8 +23,9 @@ export function parse(
     target: makeTargetLabels(opts.target ?? [['job', 'j']]),
     rules: prepareRules(compileRelabelConfigs(opts.rules ?? [], 'rules')),
   });
-  const size = opts.chunkSize ?? text.length;
-  for (let i = 0; i < text.length; i += Math.max(1, size)) p.push(text.slice(i, i + Math.max(1, size)));
+  const bytes = Buffer.from(text);
+  const size = Math.max(1, opts.chunkSize ?? bytes.length);
+  for (let i = 0; i < bytes.length; i += size) p.push(bytes.subarray(i, i + size));
   return p.end();
 }
 
