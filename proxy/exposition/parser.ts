@@ -133,6 +133,11 @@ const FLAG_DUPLICATE = 32;
 
 const QUANTILE = Buffer.from('quantile');
 const NEWLINE = Buffer.from('\n');
+/** No real exposition line comes close; a pod sending one endless line fails instead of eating memory. */
+const MAX_LINE_BYTES = 16 * 1024 * 1024;
+/** Arena templates: the injected labels after `{` (before the scraped ones), or as the whole set. */
+const TEMPLATE_COMMA = 0;
+const TEMPLATE_BRACED = 1;
 
 function isBlank(c: number | undefined): boolean {
   return c === 32 || c === 9;
@@ -147,8 +152,9 @@ export class PodExpositionParser {
   private readonly om: boolean;
   private readonly families: FamilyState[] = [];
   private readonly byName = new Map<string, FamilyState>();
-  private readonly out = new OutputArena();
-  private carry: Buffer | undefined;
+  private readonly out: OutputArena;
+  private carry: Buffer[] = [];
+  private carryBytes = 0;
   private lineNo = 0;
   private sawEOF = false;
   private samples = 0;
@@ -173,6 +179,7 @@ export class PodExpositionParser {
   private labelFlags = 0;
   private readonly targetByLen: (number[] | undefined)[] = [];
   private readonly targetNameBytes: Buffer[];
+  private readonly targetFirst = new Uint8Array(64 << 7);
   private readonly injComma: Buffer;
   private readonly injBraced: Buffer;
   private readonly rules: PreparedRules;
@@ -190,9 +197,11 @@ export class PodExpositionParser {
     this.rules = transform.rules;
     this.injComma = Buffer.from(transform.target.rendered === '' ? '' : transform.target.rendered + ',');
     this.injBraced = Buffer.from('{' + transform.target.rendered + '}');
+    this.out = new OutputArena([this.injComma, this.injBraced]);
     this.targetNameBytes = transform.target.names.map((n) => Buffer.from(n));
     transform.target.names.forEach((n, i) => {
       (this.targetByLen[n.length] ??= []).push(i);
+      if (n.length < 64) this.targetFirst[(n.length << 7) | (n.charCodeAt(0) & 127)] = 1;
     });
     this.getLabel = (name) => this.labelOfCurrentLine(name);
   }
@@ -204,24 +213,42 @@ export class PodExpositionParser {
 
   /** Feed the next chunk of the body (any split); throws ExpositionParseError on the first bad line. */
   push(chunk: Uint8Array): void {
-    let s = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.carry) {
-      s = Buffer.concat([this.carry, s]);
-      this.carry = undefined;
+    const s = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let from = 0;
+    if (this.carry.length > 0) {
+      // Only the line that spans chunks is joined; the rest of the chunk is parsed where it lies.
+      const nl = s.indexOf(10);
+      if (nl < 0) {
+        this.keep(s);
+        return;
+      }
+      this.carry.push(s.subarray(0, nl + 1));
+      const line = Buffer.concat(this.carry);
+      this.carry = [];
+      this.carryBytes = 0;
+      this.lines(line, 0, line.length);
+      from = nl + 1;
     }
     const last = s.lastIndexOf(10);
-    if (last >= 0) this.lines(s, last + 1);
-    // Keep a copy: the caller may reuse its buffer.
-    if (last + 1 < s.length) this.carry = Buffer.from(s.subarray(last + 1));
+    if (last >= from) this.lines(s, from, last + 1);
+    const rest = Math.max(from, last + 1);
+    if (rest < s.length) this.keep(s.subarray(rest));
+  }
+
+  /** Hold the start of an unfinished line (a copy: the caller may reuse its buffer). */
+  private keep(part: Buffer): void {
+    this.carryBytes += part.length;
+    if (this.carryBytes > MAX_LINE_BYTES) throw new ExpositionParseError(this.lineNo + 1, `line longer than ${MAX_LINE_BYTES} bytes`);
+    this.carry.push(Buffer.from(part));
   }
 
   /** Finish the body and hand over the families. */
   end(): PodExposition {
-    if (this.carry) {
+    if (this.carry.length > 0) {
       // A last line without its newline: complete it so every line is processed alike.
-      const s = Buffer.concat([this.carry, NEWLINE]);
-      this.carry = undefined;
-      this.lines(s, s.length);
+      const s = Buffer.concat([...this.carry, NEWLINE]);
+      this.carry = [];
+      this.lines(s, 0, s.length);
     }
     if (this.om && !this.sawEOF) throw new ExpositionParseError(this.lineNo, 'OpenMetrics exposition does not end with "# EOF"');
     this.out.close();
@@ -239,11 +266,12 @@ export class PodExpositionParser {
   }
 
   /** Process the complete lines in s[0, stop). */
-  private lines(s: Buffer, stop: number): void {
+  private lines(s: Buffer, from: number, stop: number): void {
     // Newline bytes never occur inside a multi-byte sequence, so whole lines validate on their own.
-    if (!isUtf8(s.subarray(0, stop))) this.failUtf8(s, stop);
+    if (!isUtf8(s.subarray(from, stop))) this.failUtf8(s, from, stop);
     this.cur = s;
-    let pos = 0;
+    this.out.begin(s);
+    let pos = from;
     while (pos < stop) {
       let nl = s.indexOf(10, pos);
       if (nl < 0 || nl >= stop) nl = stop;
@@ -251,11 +279,12 @@ export class PodExpositionParser {
       pos = nl + 1;
     }
     this.closeRun();
+    this.out.flush();
     this.cur = Buffer.alloc(0);
   }
 
-  private failUtf8(s: Buffer, stop: number): never {
-    let pos = 0;
+  private failUtf8(s: Buffer, from: number, stop: number): never {
+    let pos = from;
     let line = this.lineNo;
     while (pos < stop) {
       let nl = s.indexOf(10, pos);
@@ -499,17 +528,16 @@ export class PodExpositionParser {
 
     // Fast path: extend the verbatim run, or start a new one at this line.
     const cut = open >= 0 && this.npairs > 0 ? open + 1 : nameEnd;
-    const inject = open >= 0 && this.npairs > 0 ? this.injComma : this.injBraced;
     const out = this.out;
     if (this.runFam === fam && this.runEnd === start) {
-      out.copy(s, this.runStart, cut);
+      out.copy(this.runStart, cut);
     } else {
       this.closeRun();
       out.select(fam.chunks);
       this.runFam = fam;
-      out.copy(s, start, cut);
+      out.copy(start, cut);
     }
-    out.bytes(inject);
+    out.template(open >= 0 && this.npairs > 0 ? TEMPLATE_COMMA : TEMPLATE_BRACED);
     // `{}` is skipped: the run resumes after it.
     this.runStart = open >= 0 && this.npairs === 0 ? tailStart : cut;
     this.runEnd = end + 1;
@@ -520,7 +548,7 @@ export class PodExpositionParser {
   /** Copy the pending tail of the verbatim run (up to and including the last kept newline). */
   private closeRun(): void {
     if (this.runFam) {
-      this.out.copy(this.cur, this.runStart, this.runEnd);
+      this.out.copy(this.runStart, this.runEnd);
       this.runFam = undefined;
       this.runEnd = -1;
     }
@@ -611,9 +639,9 @@ export class PodExpositionParser {
       const len = ne - ns;
       if (len === 2 && s[ns] === 108 && s[ns + 1] === 101) flags |= FLAG_LE;
       else if (len === 8 && sameBytes(s, ns, QUANTILE)) flags |= FLAG_QUANTILE;
-      const cands = len < this.targetByLen.length ? this.targetByLen[len] : undefined;
-      if (cands) {
-        for (const i of cands) if (sameBytes(s, ns, this.targetNameBytes[i]!)) flags |= FLAG_COLLISION;
+      // Most label names share no length and first byte with a target label: skip them at once.
+      if (len < 64 ? this.targetFirst[(len << 7) | (s[ns]! & 127)] === 1 : this.targetByLen[len] !== undefined) {
+        for (const i of this.targetByLen[len] ?? []) if (sameBytes(s, ns, this.targetNameBytes[i]!)) flags |= FLAG_COLLISION;
       }
       // A cheap signature of the name; equal names always share a bit, so a clash is checked exactly later.
       const bit = 1 << ((len * 7 + s[ns]! + s[ne - 1]! * 3) & 31);
