@@ -28,7 +28,10 @@ export interface LocalStackOptions {
   slowDelayMs?: number;
   /** Pods demand the proxy's client certificate, as HyperShift's components do. Default true. */
   podClientAuth?: boolean;
-  authenticator?: Authenticator;
+  /** Default: insecure (every caller served). A function receives the stack's metrics, e.g. for createProxyAuth. */
+  authenticator?: Authenticator | ((metrics: ProxyMetrics) => Authenticator);
+  /** CA bundle for client certificates: the proxy then requests (does not require) one and verifies it. */
+  clientCaFile?: string;
   maxBodyBytes?: number;
   logger?: Logger;
   /** Scrape worker threads; 0 (default) scrapes in the main thread. */
@@ -37,12 +40,18 @@ export interface LocalStackOptions {
   scrapeTimeout?: string;
   /** First host octet of pod addresses (127.0.1.x); lets concurrent stacks avoid each other. */
   ipPrefix?: string;
+  /** SRE metrics set (the sre-metric-set ConfigMap's `config` text): written to `sreConfigFile` and watched. */
+  sreConfig?: string;
+  /** Milliseconds to reuse an endpoint-resolver answer; default the runtime's (5 s). */
+  resolverCacheTtlMs?: number;
 }
 
 export interface LocalStack {
   proxyUrl: string;
   certs: LocalCertificates;
   configFile: string;
+  /** Set when the stack was started with `sreConfig`. */
+  sreConfigFile: string | undefined;
   dir: string;
   controlPlane: SimulatedControlPlane;
   runtime: ProxyRuntime;
@@ -110,15 +119,31 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   });
   const configFile = join(dir, 'config.yaml');
   writeFileSync(configFile, YAML.stringify(proxyConfigFor(controlPlane.components, certs, controlPlane.resolver!.url, podClientAuth, opts.scrapeTimeout)));
+  let sreConfigFile: string | undefined;
+  if (opts.sreConfig !== undefined) {
+    sreConfigFile = join(dir, 'sre-config.yaml');
+    writeFileSync(sreConfigFile, opts.sreConfig);
+  }
   const metrics = new ProxyMetrics({ defaultMetrics: false });
   const scraper = createScraper(opts.scrapeWorkers ?? 0, logger);
   let runtime: ProxyRuntime | undefined;
   try {
-    runtime = await ProxyRuntime.start({ configFile, namespace: 'clusters-demo', metricsSet: opts.metricsSet ?? 'All', scraper, metrics, logger, watchPollMs: 500 });
-    const app = createProxyApp({ state: runtime, authenticator: opts.authenticator ?? insecureNoAuth, scraper, metrics, logger, maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024 * 1024 });
+    runtime = await ProxyRuntime.start({
+      configFile,
+      namespace: 'clusters-demo',
+      metricsSet: opts.metricsSet ?? 'All',
+      sreConfigFile,
+      resolverCacheTtlMs: opts.resolverCacheTtlMs,
+      scraper,
+      metrics,
+      logger,
+      watchPollMs: 500,
+    });
+    const authenticator = typeof opts.authenticator === 'function' ? opts.authenticator(metrics) : (opts.authenticator ?? insecureNoAuth);
+    const app = createProxyApp({ state: runtime, authenticator, scraper, metrics, logger, maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024 * 1024 });
     const server = await startHttpsServer(app, {
       listen: opts.proxyListen ?? '127.0.0.1:0',
-      tls: { certFile: certs.proxyServing.certFile, keyFile: certs.proxyServing.keyFile },
+      tls: { certFile: certs.proxyServing.certFile, keyFile: certs.proxyServing.keyFile, ...(opts.clientCaFile ? { clientCaFile: opts.clientCaFile } : {}) },
       logger,
       watchPollMs: 500,
     });
@@ -127,6 +152,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       proxyUrl: `https://127.0.0.1:${server.port}`,
       certs,
       configFile,
+      sreConfigFile,
       dir,
       controlPlane,
       runtime: rt,

@@ -3,11 +3,12 @@ import { ConfigError, errorMessage } from '../common/errors.js';
 import { FlagError, flagsHelp, parseFlags, type FlagSpecs } from '../common/flags.js';
 import { startHttpsServer } from '../common/https-server.js';
 import { createLogger, setLogLevel, type LogLevel } from '../common/log.js';
+import { createProxyAuth, DEFAULT_ALLOWED_SUBJECTS, type ProxyAuth } from './auth/index.js';
 import { parseMetricsSetName } from './metricsset/index.js';
 import { ProxyRuntime } from './runtime.js';
 import { createScraper, defaultScrapeWorkers } from './scrape/scraper.js';
 import { createProxyApp } from './server/app.js';
-import { insecureNoAuth } from './server/auth.js';
+import { insecureNoAuth, type Authenticator } from './server/auth.js';
 import { ProxyMetrics } from './server/metrics.js';
 
 export const proxyFlags = {
@@ -21,6 +22,13 @@ export const proxyFlags = {
   'max-pod-body-bytes': { kind: 'number', help: "cap on one pod's decompressed answer", default: 64 * 1024 * 1024 },
   'resolver-cache-ttl': { kind: 'number', help: 'seconds to reuse an endpoint-resolver answer', default: 5 },
   'scrape-workers': { kind: 'number', help: 'worker threads that fetch and parse pods (0: the main thread); default one per core, at most 8' },
+  kubeconfig: { kind: 'string', help: 'kubeconfig of the HOSTED cluster: bearer tokens are checked with TokenReview there; the file and the files it names are re-read when they change' },
+  'token-audiences': { kind: 'list', help: 'audiences sent in TokenReviews; the answer must name one of them (default: the API server\'s own)' },
+  'token-cache-ttl': { kind: 'number', help: 'seconds an authenticated token is cached (never past its JWT exp)', default: 300 },
+  'token-negative-ttl': { kind: 'number', help: 'seconds a rejected token is cached', default: 10 },
+  'client-ca-file': { kind: 'string', help: 'CA bundle for client certificates (CN = user, O = groups); reloaded when it changes; works without the kube-apiserver' },
+  'allowed-subjects': { kind: 'list', help: 'users, and groups as group:NAME, allowed to read metrics', default: [...DEFAULT_ALLOWED_SUBJECTS] },
+  'authorize-with-sar': { kind: 'boolean', help: 'also allow whoever a SubjectAccessReview (get on the request path) allows in the hosted cluster; needs --kubeconfig' },
   'insecure-no-auth': { kind: 'boolean', help: 'serve every caller without authentication (local testing only)' },
   'log-level': { kind: 'string', help: 'debug, info, warn or error', default: 'info' },
 } satisfies FlagSpecs;
@@ -43,12 +51,37 @@ export async function runProxy(argv: string[]): Promise<void> {
   if (missing.length > 0) throw new Error(`missing required flag(s): ${missing.map((f) => '--' + f).join(', ')}`);
   const metricsSet = parseMetricsSetName(flags['metrics-set'] ?? 'Telemetry');
   if (metricsSet === 'SRE' && !flags['sre-config']) throw new Error('--metrics-set SRE needs --sre-config FILE');
-  if (!flags['insecure-no-auth']) {
-    throw new Error('authentication (TokenReview, client certificates) is not available in this build yet; pass --insecure-no-auth to serve every caller');
+  const authFlags = flags.kubeconfig !== undefined || flags['client-ca-file'] !== undefined;
+  if (flags['insecure-no-auth'] && authFlags) throw new Error('--insecure-no-auth cannot be combined with --kubeconfig or --client-ca-file');
+  if (!flags['insecure-no-auth'] && !authFlags) {
+    throw new Error('no authentication configured: give --kubeconfig FILE (bearer tokens via TokenReview against the hosted cluster) and/or --client-ca-file FILE (client certificates); --insecure-no-auth serves every caller (local testing only)');
   }
-  logger.warn('AUTHENTICATION IS DISABLED (--insecure-no-auth): every caller can read every component\'s metrics. Never expose this proxy like that.');
+  if (flags['insecure-no-auth']) {
+    logger.warn('AUTHENTICATION IS DISABLED (--insecure-no-auth): every caller can read every component\'s metrics. Never expose this proxy like that.');
+  }
 
   const metrics = new ProxyMetrics();
+  let auth: ProxyAuth | undefined;
+  let authenticator: Authenticator = insecureNoAuth;
+  if (!flags['insecure-no-auth']) {
+    try {
+      auth = createProxyAuth(
+        {
+          kubeconfigFile: flags.kubeconfig,
+          tokenAudiences: flags['token-audiences'],
+          tokenCacheTtlSeconds: flags['token-cache-ttl'],
+          tokenNegativeTtlSeconds: flags['token-negative-ttl'],
+          clientCaFile: flags['client-ca-file'],
+          allowedSubjects: flags['allowed-subjects'],
+          authorizeWithSar: flags['authorize-with-sar'],
+        },
+        { logger: logger.child('auth'), metrics },
+      );
+    } catch (err) {
+      throw new Error(`authentication: ${errorMessage(err)}`);
+    }
+    authenticator = auth;
+  }
   const scraper = createScraper(flags['scrape-workers'] ?? defaultScrapeWorkers(), logger);
   let runtime: ProxyRuntime;
   try {
@@ -63,18 +96,26 @@ export async function runProxy(argv: string[]): Promise<void> {
       logger,
     });
   } catch (err) {
+    auth?.close();
     throw new Error(err instanceof ConfigError ? `invalid configuration: ${err.message}` : errorMessage(err));
   }
-  const app = createProxyApp({ state: runtime, authenticator: insecureNoAuth, scraper, metrics, logger, maxBodyBytes: flags['max-pod-body-bytes']! });
+  const app = createProxyApp({ state: runtime, authenticator, scraper, metrics, logger, maxBodyBytes: flags['max-pod-body-bytes']! });
   const server = await startHttpsServer(app, {
     listen: flags.listen!,
-    tls: { certFile: flags['tls-cert-file']!, keyFile: flags['tls-key-file']! },
+    tls: { certFile: flags['tls-cert-file']!, keyFile: flags['tls-key-file']!, ...(flags['client-ca-file'] ? { clientCaFile: flags['client-ca-file'] } : {}) },
     logger,
   });
-  logger.info('metrics-proxy listening', { address: `${server.host}:${server.port}`, metricsSet });
+  logger.info('metrics-proxy listening', {
+    address: `${server.host}:${server.port}`,
+    metricsSet,
+    auth: flags['insecure-no-auth'] ? 'none' : [flags.kubeconfig ? 'token' : '', flags['client-ca-file'] ? 'x509' : ''].filter(Boolean).join('+'),
+    allowedSubjects: flags['allowed-subjects'],
+    authorizeWithSar: flags['authorize-with-sar'],
+  });
   const stop = async (signal: string) => {
     logger.info('shutting down', { signal });
     await server.close();
+    auth?.close();
     runtime.close();
     await scraper.close();
   };

@@ -1,4 +1,4 @@
-/** How the server asks whether a request may be served. Implementations: insecure (below), TokenReview/mTLS (auth issue). */
+/** How the server asks whether a request may be served. Implementations: insecure (below); TokenReview, client certificates and authorization in proxy/auth/ (createProxyAuth). */
 import type { IncomingMessage } from 'node:http';
 
 export type AuthDecision =

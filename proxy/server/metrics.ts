@@ -13,6 +13,19 @@ export class ProxyMetrics {
   readonly resolverErrors: Counter<'reason'>;
   readonly configReloads: Counter<'result'>;
   readonly configLastReloadSuccess: Gauge;
+  // Authentication and authorization (proxy/auth/).
+  readonly authDecisions: Counter<'outcome' | 'method'>;
+  readonly tokenReviews: Counter<'result'>;
+  readonly tokenCacheLookups: Counter<'result'>;
+  readonly tokenCacheEvictions: Counter<'kind'>;
+  readonly tokenCacheEntries: Gauge<'kind'>;
+  /** Set by the authenticator that owns the token cache; read when /metrics is scraped. */
+  tokenCacheSizes: (() => { positive: number; negative: number }) | undefined;
+  readonly subjectAccessReviews: Counter<'result'>;
+  readonly sarCacheLookups: Counter<'result'>;
+  readonly kasUp: Gauge;
+  readonly kasChecks: Counter<'result'>;
+  readonly kubeconfigReloads: Counter<'result'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -75,6 +88,71 @@ export class ProxyMetrics {
     this.configLastReloadSuccess = new Gauge({
       name: 'hcp_metrics_proxy_config_last_reload_successful',
       help: 'Whether the last configuration reload succeeded (1) or was rejected (0).',
+      registers,
+    });
+    this.authDecisions = new Counter({
+      name: 'hcp_metrics_proxy_auth_decisions_total',
+      help: 'Authentication/authorization decisions, by outcome (allow, unauthenticated, forbidden, unavailable) and method (x509, token, none).',
+      labelNames: ['outcome', 'method'],
+      registers,
+    });
+    this.tokenReviews = new Counter({
+      name: 'hcp_metrics_proxy_token_reviews_total',
+      help: 'TokenReviews sent to the hosted kube-apiserver, by result (authenticated, unauthenticated, error; throttled: refused before sending).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.tokenCacheLookups = new Counter({
+      name: 'hcp_metrics_proxy_token_cache_lookups_total',
+      help: 'Bearer token cache lookups, by result (hit, negative_hit, miss; inflight: joined a TokenReview already running).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.tokenCacheEvictions = new Counter({
+      name: 'hcp_metrics_proxy_token_cache_evictions_total',
+      help: 'Token cache entries evicted because the cache was full, by kind (positive, negative).',
+      labelNames: ['kind'],
+      registers,
+    });
+    const sizes = () => this.tokenCacheSizes?.();
+    this.tokenCacheEntries = new Gauge({
+      name: 'hcp_metrics_proxy_token_cache_entries',
+      help: 'Cached TokenReview answers, by kind (positive, negative).',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const s = sizes();
+        this.set({ kind: 'positive' }, s?.positive ?? 0);
+        this.set({ kind: 'negative' }, s?.negative ?? 0);
+      },
+    });
+    this.subjectAccessReviews = new Counter({
+      name: 'hcp_metrics_proxy_subject_access_reviews_total',
+      help: 'SubjectAccessReviews sent to the hosted kube-apiserver, by result (allowed, denied, error).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.sarCacheLookups = new Counter({
+      name: 'hcp_metrics_proxy_subject_access_review_cache_lookups_total',
+      help: 'SubjectAccessReview cache lookups, by result (hit, miss).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.kasUp = new Gauge({
+      name: 'hcp_metrics_proxy_kube_apiserver_up',
+      help: 'Whether the hosted kube-apiserver is reachable (1) or not (0), from the background check and reviews.',
+      registers,
+    });
+    this.kasChecks = new Counter({
+      name: 'hcp_metrics_proxy_kube_apiserver_checks_total',
+      help: 'Background reachability checks of the hosted kube-apiserver, by result (success, failure).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.kubeconfigReloads = new Counter({
+      name: 'hcp_metrics_proxy_kubeconfig_reloads_total',
+      help: 'Reloads of the hosted kubeconfig and the credential files it names, by result (success, failure).',
+      labelNames: ['result'],
       registers,
     });
   }

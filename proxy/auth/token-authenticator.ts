@@ -1,0 +1,89 @@
+/**
+ * Bearer tokens: cache first (success, rejection), then one shared TokenReview per uncached token
+ * however many requests carry it at once, bounded in concurrency. Failures to get a verdict are
+ * never cached and become `unavailable` (503 + Retry-After); while the hosted kube-apiserver is known
+ * to be down, uncached tokens fail fast instead of each waiting for a timeout.
+ */
+import { errorMessage } from '../../common/errors.js';
+import type { Logger } from '../../common/log.js';
+import type { ProxyMetrics } from '../server/metrics.js';
+import { ConcurrencyLimiter, LimiterFullError, SingleFlight } from './concurrency.js';
+import { jwtExpiryMs } from './jwt.js';
+import type { KasHealth } from './kas-health.js';
+import type { CachedReview, TokenCache } from './token-cache.js';
+import type { TokenReviewer } from './token-reviewer.js';
+import { KasUnavailableError, retryAfterOf, type UserInfo } from './types.js';
+
+export type TokenOutcome =
+  | { kind: 'authenticated'; user: UserInfo }
+  | { kind: 'rejected'; reason: string }
+  | { kind: 'unavailable'; retryAfterSeconds: number; message: string };
+
+export interface TokenAuthenticatorOptions {
+  reviewer: TokenReviewer;
+  cache: TokenCache;
+  logger: Logger;
+  metrics?: ProxyMetrics;
+  health?: KasHealth;
+  /** TokenReviews in flight at once; default 32. */
+  maxConcurrentReviews?: number;
+  /** Reviews waiting for a slot before new ones are refused with 503; default 1024. */
+  maxQueuedReviews?: number;
+}
+
+function outcomeOf(r: CachedReview): TokenOutcome {
+  return r.authenticated ? { kind: 'authenticated', user: r.user } : { kind: 'rejected', reason: r.reason };
+}
+
+export class TokenAuthenticator {
+  private readonly flight = new SingleFlight<TokenOutcome>();
+  private readonly limiter: ConcurrencyLimiter;
+
+  constructor(private readonly opts: TokenAuthenticatorOptions) {
+    this.limiter = new ConcurrencyLimiter(opts.maxConcurrentReviews ?? 32, opts.maxQueuedReviews ?? 1024);
+  }
+
+  /** Reviews in flight (tests assert it drains to zero). */
+  get inflight(): number {
+    return this.flight.size;
+  }
+
+  async authenticate(token: string): Promise<TokenOutcome> {
+    const { cache, metrics } = this.opts;
+    const key = cache.keyOf(token);
+    const cached = cache.recall(key);
+    if (cached) {
+      metrics?.tokenCacheLookups.inc({ result: cached.authenticated ? 'hit' : 'negative_hit' });
+      return outcomeOf(cached);
+    }
+    const { promise, shared } = this.flight.run(key, () => this.review(key, token));
+    metrics?.tokenCacheLookups.inc({ result: shared ? 'inflight' : 'miss' });
+    return promise;
+  }
+
+  private async review(key: string, token: string): Promise<TokenOutcome> {
+    const { cache, metrics, health, logger } = this.opts;
+    if (health?.unreachable) {
+      return { kind: 'unavailable', retryAfterSeconds: retryAfterOf(undefined), message: 'the hosted kube-apiserver is unreachable and this token is not cached' };
+    }
+    let review: CachedReview;
+    try {
+      review = await this.limiter.run(() => this.opts.reviewer.review(token));
+    } catch (err) {
+      if (err instanceof LimiterFullError) {
+        metrics?.tokenReviews.inc({ result: 'throttled' });
+        return { kind: 'unavailable', retryAfterSeconds: 1, message: 'too many token reviews in flight' };
+      }
+      metrics?.tokenReviews.inc({ result: 'error' });
+      // A transport failure says the KAS is down; a 5xx/429 or a refusal of our credentials is logged only.
+      if (err instanceof KasUnavailableError && err.status === undefined) health?.markDown(err.message);
+      logger.warn('TokenReview failed; answering 503', { error: errorMessage(err) });
+      return { kind: 'unavailable', retryAfterSeconds: retryAfterOf(err), message: 'the hosted kube-apiserver cannot review the token now' };
+    }
+    health?.markUp();
+    metrics?.tokenReviews.inc({ result: review.authenticated ? 'authenticated' : 'unauthenticated' });
+    cache.remember(key, review, review.authenticated ? jwtExpiryMs(token) : undefined);
+    if (!review.authenticated) logger.debug('bearer token rejected', { reason: review.reason });
+    return outcomeOf(review);
+  }
+}
