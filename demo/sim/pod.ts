@@ -81,6 +81,8 @@ export interface SimulatedPodOptions {
   behaviour?: PodBehaviour | PodBehaviourKind;
   /** Compress the body in the background right away rather than on the first gzip request. */
   precompress?: boolean;
+  /** false: answer uncompressed even when gzip is accepted, like a server without compression (default true). */
+  gzip?: boolean;
 }
 
 export interface SimulatedPod {
@@ -330,7 +332,7 @@ class Pod implements SimulatedPod {
   private async representation(req: IncomingMessage): Promise<{ data: Buffer; headers: Record<string, string | number> }> {
     const r = this.render();
     const headers: Record<string, string | number> = { 'Content-Type': this.contentType, Vary: 'Accept-Encoding' };
-    if (acceptsGzip(req.headers['accept-encoding'])) {
+    if (this.opts.gzip !== false && acceptsGzip(req.headers['accept-encoding'])) {
       const gz = await this.gzipped(r);
       return { data: gz, headers: { ...headers, 'Content-Encoding': 'gzip', 'Content-Length': gz.length } };
     }
