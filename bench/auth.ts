@@ -19,7 +19,7 @@ import { startLocalStack, type LocalStack } from '../demo/stack.js';
 import { createCA, issueCertificate } from '../generator/pki/index.js';
 import { createProxyAuth, type ProxyAuth } from '../proxy/auth/index.js';
 import { insecureNoAuth, type Authenticator } from '../proxy/server/auth.js';
-import { FakeKubeApiserver, fakeJwt } from '../test/support/fake-kube-apiserver.js';
+import { FakeKubeApiserver, fakeJwt } from '../demo/sim/kube-apiserver/index.js';
 import { met, type Row, type Section } from './report.js';
 import { median, msSince, settle } from './stats.js';
 

@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { issueCertificate, type CertificatePair } from '../../generator/pki/index.js';
-import { fakeJwt, FakeKubeApiserver, sendJson } from './fake-kube-apiserver.js';
+import { issueCertificate, type CertificatePair } from '../../../../generator/pki/index.js';
+import { fakeJwt, FakeKubeApiserver, sendJson } from '../../../../demo/sim/kube-apiserver/index.js';
 
 interface Answer {
   status: number;
