@@ -3,3 +3,5 @@
  * (pods, monitors, Secrets, ...) register on the same router.
  */
 export * from './server.js';
+export * from './resources.js';
+export { parseLabelSelector, matchesLabelSelector, type LabelRequirement } from './label-selector.js';

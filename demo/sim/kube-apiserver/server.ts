@@ -18,6 +18,10 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import YAML from 'yaml';
 import { createCA, issueCertificate, type CertificatePair } from '../../../generator/pki/index.js';
+import { CORE_TYPES, monitorTypes, ResourceStore } from './resources.js';
+import { sendJson, sendStatus } from './respond.js';
+
+export { sendJson, sendStatus };
 
 export interface FakeUser {
   username: string;
@@ -78,30 +82,6 @@ interface SarGrant {
   verb: string;
 }
 
-export function sendJson(res: ServerResponse, code: number, obj: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(code, { 'Content-Type': 'application/json', ...headers });
-  res.end(JSON.stringify(obj));
-}
-
-const REASONS: Record<number, string> = {
-  400: 'BadRequest',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'NotFound',
-  405: 'MethodNotAllowed',
-  429: 'TooManyRequests',
-  500: 'InternalError',
-  502: 'InternalError',
-  503: 'ServiceUnavailable',
-  504: 'Timeout',
-};
-
-/** A metav1.Status failure, as the kube-apiserver sends for every error. */
-export function sendStatus(res: ServerResponse, code: number, message: string, headers: Record<string, string> = {}): void {
-  sendJson(res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: REASONS[code] ?? 'Unknown', code }, headers);
-}
-
 /** An unsigned JWT-shaped token carrying the given claims (the fake needs no signature; the proxy only reads `exp`). */
 export function fakeJwt(claims: Record<string, unknown>): string {
   const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -114,6 +94,8 @@ export class FakeKubeApiserver {
   readonly ca: CertificatePair;
   readonly serving: CertificatePair;
   readonly host: string;
+  /** Namespaced resources (pods, services, secrets, configmaps, events, ServiceMonitors, PodMonitors) with list/watch. */
+  readonly resources: ResourceStore;
   port = 0;
   /** The bearer token the kubeconfig it writes carries; accepted until acceptClientTokens() says otherwise. */
   clientToken = `fake-kas-client-${Math.random().toString(36).slice(2)}`;
@@ -150,6 +132,7 @@ export class FakeKubeApiserver {
     this.server.on('tlsClientError', () => {});
     this.server.on('clientError', (_e, s) => s.destroy());
     this.registerBuiltins();
+    this.resources = new ResourceStore(this, [...CORE_TYPES, ...monitorTypes()]);
   }
 
   static async start(opts: FakeKubeApiserverOptions = {}): Promise<FakeKubeApiserver> {
