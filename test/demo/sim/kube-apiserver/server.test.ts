@@ -151,14 +151,14 @@ describe('test support: fake kube-apiserver', function () {
   });
 
   it('is a router: routes with parameters can be added and removed, unknown paths are 404 Status objects', async () => {
-    const remove = kas.route('GET', '/api/v1/namespaces/:namespace/pods', (req, res) => sendJson(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: [], namespace: req.params.namespace, caller: req.caller?.username }), { kind: 'pods' });
-    const r = await call('GET', '/api/v1/namespaces/clusters-a/pods?watch=false');
+    const remove = kas.route('GET', '/apis/example.com/v1/namespaces/:namespace/widgets', (req, res) => sendJson(res, 200, { kind: 'WidgetList', apiVersion: 'example.com/v1', metadata: {}, items: [], namespace: req.params.namespace, caller: req.caller?.username }), { kind: 'widgets' });
+    const r = await call('GET', '/apis/example.com/v1/namespaces/clusters-a/widgets?watch=false');
     expect(r.status).to.equal(200);
-    expect(r.body).to.deep.include({ kind: 'PodList', namespace: 'clusters-a', caller: 'system:serviceaccount:hypershift:metrics-proxy' });
-    expect(kas.callCount('pods')).to.equal(1);
-    expect((await call('POST', '/api/v1/namespaces/clusters-a/pods', { body: {} })).status).to.equal(405);
+    expect(r.body).to.deep.include({ kind: 'WidgetList', namespace: 'clusters-a', caller: 'system:serviceaccount:hypershift:metrics-proxy' });
+    expect(kas.callCount('widgets')).to.equal(1);
+    expect((await call('POST', '/apis/example.com/v1/namespaces/clusters-a/widgets', { body: {} })).status).to.equal(405);
     remove();
-    const gone = await call('GET', '/api/v1/namespaces/clusters-a/pods');
+    const gone = await call('GET', '/apis/example.com/v1/namespaces/clusters-a/widgets');
     expect(gone.status).to.equal(404);
     expect(gone.body).to.deep.include({ kind: 'Status', reason: 'NotFound' });
   });
