@@ -236,7 +236,9 @@ export class MetricsProxy extends Construct {
                 env: namespaceEnv(),
                 ports: [{ name: 'https', containerPort: PORTS.proxy, protocol: 'TCP' }],
                 livenessProbe: httpsProbe('/healthz', PORTS.proxy),
-                readinessProbe: httpsProbe('/readyz', PORTS.proxy),
+                // A hosted kube-apiserver outage must not empty the Service: cached tokens and client
+                // certificates keep working (the check still shows in /readyz?verbose and in metrics).
+                readinessProbe: httpsProbe('/readyz?exclude=kube-apiserver', PORTS.proxy),
                 resources: toResourceRequirements(w.resources),
                 securityContext: containerSecurityContext(),
                 terminationMessagePolicy: 'FallbackToLogsOnError',

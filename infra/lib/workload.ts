@@ -148,7 +148,7 @@ export function containerSecurityContext(): k8s.SecurityContext {
 }
 
 /** An HTTPS GET probe (our servers speak only TLS; kubelet does not verify the certificate). */
-export function httpsProbe(path: '/healthz' | '/readyz', port: number): k8s.Probe {
+export function httpsProbe(path: '/healthz' | '/readyz' | `/readyz?${string}`, port: number): k8s.Probe {
   const liveness = path === '/healthz';
   return {
     httpGet: { path, port: k8s.IntOrString.fromNumber(port), scheme: 'HTTPS' },

@@ -80,15 +80,37 @@ export function createProxyApp(opts: ProxyAppOptions): express.Express {
     res.type('text/plain').send('ok\n');
   });
 
-  app.get('/readyz', (_req, res) => {
-    const reasons: string[] = [];
-    if (!state.config()) reasons.push('no configuration loaded');
-    const auth = opts.authenticator.ready();
-    if (!auth.ok) reasons.push(auth.reason ?? 'authenticator not ready');
-    const other = state.notReadyReason?.();
-    if (other) reasons.push(other);
-    if (reasons.length > 0) res.status(503).type('text/plain').send(reasons.join('\n') + '\n');
-    else res.type('text/plain').send('ok\n');
+  // Named checks, as the kube-apiserver's /readyz: `?exclude=kube-apiserver` leaves the hosted
+  // kube-apiserver out, so a Deployment's readiness probe need not pull every replica out of the
+  // Service during an outage in which cached tokens and client certificates still work.
+  app.get('/readyz', (req, res) => {
+    const excluded = new Set(([] as unknown[]).concat(req.query.exclude ?? []).map(String));
+    const checks: [string, () => string | undefined][] = [
+      ['config', () => (state.config() ? undefined : 'no configuration loaded')],
+      ['kube-apiserver', () => {
+        const auth = opts.authenticator.ready();
+        return auth.ok ? undefined : auth.reason ?? 'authenticator not ready';
+      }],
+      ['runtime', () => state.notReadyReason?.()],
+    ];
+    const unknown = [...excluded].filter((e) => !checks.some(([name]) => name === e));
+    if (unknown.length > 0) {
+      return void res.status(400).type('text/plain').send(`unknown readiness check(s) to exclude: ${unknown.join(', ')} (known: ${checks.map(([n]) => n).join(', ')})\n`);
+    }
+    const lines: string[] = [];
+    let ok = true;
+    for (const [name, check] of checks) {
+      if (excluded.has(name)) {
+        lines.push(`[+]${name} excluded: ok`);
+        continue;
+      }
+      const reason = check();
+      if (reason) ok = false;
+      lines.push(reason ? `[-]${name} failed: ${reason}` : `[+]${name} ok`);
+    }
+    const verbose = req.query.verbose !== undefined;
+    if (!ok) res.status(503).type('text/plain').send(lines.filter((l) => verbose || l.startsWith('[-]')).join('\n') + '\nreadyz check failed\n');
+    else res.type('text/plain').send(verbose ? lines.join('\n') + '\nreadyz check passed\n' : 'ok\n');
   });
 
   // Authentication and authorization for everything below.

@@ -80,7 +80,7 @@ describe('infra MetricsProxy', () => {
   it('probes /healthz (liveness) and /readyz (readiness) over HTTPS on 9443', () => {
     const c = container(build());
     expect(c.livenessProbe.httpGet).to.deep.equal({ path: '/healthz', port: 9443, scheme: 'HTTPS' });
-    expect(c.readinessProbe.httpGet).to.deep.equal({ path: '/readyz', port: 9443, scheme: 'HTTPS' });
+    expect(c.readinessProbe.httpGet).to.deep.equal({ path: '/readyz?exclude=kube-apiserver', port: 9443, scheme: 'HTTPS' });
     expect(c.ports.map((p: K8sObject) => p.containerPort)).to.include(c.livenessProbe.httpGet.port);
   });
 

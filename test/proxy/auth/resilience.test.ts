@@ -46,7 +46,11 @@ describe('proxy auth: hosted kube-apiserver outages', function () {
 
     await waitFor(async () => (await s.get('/readyz')).status === 503, 'readiness to fail');
     const ready = await s.get('/readyz');
-    expect(ready.body).to.match(/kube-apiserver/);
+    expect(ready.body).to.match(/^\[-\]kube-apiserver failed: /m);
+    // The manifests' readiness probe excludes the hosted kube-apiserver: the replica stays in the Service.
+    const probe = await s.get('/readyz?exclude=kube-apiserver');
+    expect(probe.status, String(probe.body)).to.equal(200);
+    expect((await s.get('/readyz?exclude=kube-apiserver&verbose')).body).to.match(/^\[\+\]kube-apiserver excluded: ok$/m);
     // Once known down, still 503 (not 401) and still a Retry-After; the cached token still works.
     const again = await s.get(COMPONENT, { token: UNCACHED });
     expect(again.status).to.equal(503);

@@ -106,6 +106,11 @@ describe('proxy server (on a local stack)', function () {
         expect(a.status, p).to.equal(200);
         expect(a.body).to.equal('ok\n');
       }
+      const verbose = await get('/readyz?verbose');
+      expect(verbose.body).to.match(/^\[\+\]config ok$/m);
+      const unknown = await get('/readyz?exclude=etcd');
+      expect(unknown.status).to.equal(400);
+      expect(unknown.body).to.match(/unknown readiness check\(s\) to exclude: etcd \(known: config, kube-apiserver, runtime\)/);
     });
 
     it('GET /components lists the served paths as JSON', async () => {
