@@ -41,7 +41,7 @@ export interface ConfigGeneratorProps extends WorkloadProps {
   readonly outputSecret?: string;
   /**
    * Secrets the certificate manager writes (only with manageCerts); the Role may update exactly these.
-   * @default ['metrics-proxy-serving-cert', 'endpoint-resolver-serving-cert', 'endpoint-resolver-client-cert', 'metrics-proxy-ca']
+   * @default ['metrics-proxy-serving-cert', 'endpoint-resolver-serving-cert', 'endpoint-resolver-client-cert', 'metrics-proxy-ca-cert']
    */
   readonly certSecrets?: string[];
   /**
@@ -63,14 +63,14 @@ export const DEFAULT_CERT_SECRETS = [
 ];
 
 /** The Role's rules for the given outputs (exported so tests and docs state the exact privileges). */
-export function generatorPolicyRules(outputConfigMap: string, writableSecrets: string[]): k8s.PolicyRule[] {
+export function generatorPolicyRules(writableConfigMaps: string[], writableSecrets: string[]): k8s.PolicyRule[] {
   const read = ['get', 'list', 'watch'];
   return [
     { apiGroups: ['monitoring.coreos.com', 'monitoring.rhobs'], resources: ['podmonitors', 'servicemonitors'], verbs: read },
     { apiGroups: [''], resources: ['configmaps', 'pods', 'secrets', 'services'], verbs: read },
     // RBAC cannot restrict `create` by name (the name is not known at authorization time); updates are pinned.
     { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['create'] },
-    { apiGroups: [''], resources: ['configmaps'], resourceNames: [outputConfigMap], verbs: ['patch', 'update'] },
+    { apiGroups: [''], resources: ['configmaps'], resourceNames: [...writableConfigMaps].sort(), verbs: ['patch', 'update'] },
     { apiGroups: [''], resources: ['secrets'], resourceNames: [...writableSecrets].sort(), verbs: ['patch', 'update'] },
     { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
   ];
@@ -112,9 +112,11 @@ export class ConfigGenerator extends Construct {
     const labels = componentLabels(name, 'config-generator', w.labels);
     const meta = { name, namespace: ns, labels };
     const writableSecrets = [...new Set([outputSecret, ...(manageCerts ? certSecrets : [])])];
+    // The certificate manager also publishes the CA bundle the guest cluster trusts.
+    const writableConfigMaps = [...new Set([outputConfigMap, ...(manageCerts ? [RUNTIME_OBJECTS.servingCaConfigMap] : [])])];
 
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta });
-    this.role = new k8s.KubeRole(this, 'Role', { metadata: meta, rules: generatorPolicyRules(outputConfigMap, writableSecrets) });
+    this.role = new k8s.KubeRole(this, 'Role', { metadata: meta, rules: generatorPolicyRules(writableConfigMaps, writableSecrets) });
     this.roleBinding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: meta,
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },

@@ -46,7 +46,10 @@ export const RUNTIME_OBJECTS = {
    */
   resolverServingCertSecret: 'endpoint-resolver-serving-cert',
   /** Secret: the generator's internal CA (certificate and key), kept so restarts do not re-key everything. */
-  caSecret: 'metrics-proxy-ca',
+  caSecret: 'metrics-proxy-ca-cert',
+  /** ConfigMap, key `ca.crt`: the CA bundle the guest cluster's Prometheus trusts for the Route (old and new CA during a rotation). */
+  servingCaConfigMap: 'metrics-proxy-serving-ca',
+  servingCaKey: 'ca.crt',
   /** ConfigMap, key `config`: the SRE MetricsSet rules (DESIGN.md §5). Optional. */
   sreMetricSetConfigMap: 'sre-metric-set',
   sreMetricSetKey: 'config',

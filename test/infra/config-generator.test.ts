@@ -61,11 +61,11 @@ describe('infra ConfigGenerator', () => {
       { apiGroups: ['monitoring.coreos.com', 'monitoring.rhobs'], resources: ['podmonitors', 'servicemonitors'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: [''], resources: ['configmaps', 'pods', 'secrets', 'services'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['create'] },
-      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['metrics-proxy-config'], verbs: ['patch', 'update'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['metrics-proxy-config', 'metrics-proxy-serving-ca'], verbs: ['patch', 'update'] },
       {
         apiGroups: [''],
         resources: ['secrets'],
-        resourceNames: ['endpoint-resolver-client-cert', 'endpoint-resolver-serving-cert', 'metrics-proxy-ca', 'metrics-proxy-serving-cert', 'metrics-proxy-upstream-tls'],
+        resourceNames: ['endpoint-resolver-client-cert', 'endpoint-resolver-serving-cert', 'metrics-proxy-ca-cert', 'metrics-proxy-serving-cert', 'metrics-proxy-upstream-tls'],
         verbs: ['patch', 'update'],
       },
       { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
@@ -82,9 +82,10 @@ describe('infra ConfigGenerator', () => {
     expect(rb.roleRef.name).to.equal('metrics-proxy-config-generator');
   });
 
-  it('without certificate management may only update the upstream Secret', () => {
+  it('without certificate management may only update the upstream Secret and the config ConfigMap', () => {
     const rules = find(build({ manageCerts: false, routeHost: undefined }), 'Role').rules as K8sObject[];
     expect(rules.find((r) => r.resources.includes('secrets') && r.resourceNames)!.resourceNames).to.deep.equal(['metrics-proxy-upstream-tls']);
+    expect(rules.find((r) => r.resources.includes('configmaps') && r.resourceNames)!.resourceNames).to.deep.equal(['metrics-proxy-config']);
   });
 
   it('runs non-root with a read-only root filesystem', () => {
