@@ -132,14 +132,7 @@ export function scrapePod(opts: PodScrapeOptions): Promise<PodScrapeResult> {
       },
     };
     if (opts.scheme === 'https') requestOptions.servername = opts.servername ?? (opts.pod.ip.includes(':') || /^[\d.]+$/.test(opts.pod.ip) ? undefined : opts.pod.ip);
-    try {
-      req = (opts.scheme === 'https' ? https : http).request(requestOptions);
-    } catch (err) {
-      finish(undefined, new ScrapeFailure('config', errorMessage(err)));
-      return;
-    }
-    req.on('error', (err) => finish(undefined, classifyRequestError(err)));
-    req.on('response', (response) => {
+    const onResponse = (response: http.IncomingMessage) => {
       res = response;
       if (response.statusCode !== 200) {
         finish(undefined, new ScrapeFailure('http_status', `HTTP ${response.statusCode ?? '?'} ${response.statusMessage ?? ''}`.trim()));
@@ -193,8 +186,29 @@ export function scrapePod(opts: PodScrapeOptions): Promise<PodScrapeResult> {
           finish(undefined, parseFailure(err));
         }
       });
-    });
-    req.end();
+    };
+    const send = (retry: boolean) => {
+      let r: http.ClientRequest;
+      try {
+        r = (opts.scheme === 'https' ? https : http).request(requestOptions);
+      } catch (err) {
+        finish(undefined, new ScrapeFailure('config', errorMessage(err)));
+        return;
+      }
+      req = r;
+      r.on('error', (err: NodeJS.ErrnoException) => {
+        // A kept-alive connection the pod closed while it sat idle fails at once; as Go's transport
+        // does for idempotent requests, retry once on a new connection before blaming the pod.
+        if (retry && !settled && res === undefined && r.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+          send(false);
+          return;
+        }
+        finish(undefined, classifyRequestError(err));
+      });
+      r.on('response', onResponse);
+      r.end();
+    };
+    send(true);
   });
 }
 
