@@ -6,6 +6,7 @@ type Command = (argv: string[]) => Promise<void>;
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   proxy: { summary: 'serve the metrics proxy (HTTPS)', load: async () => (await import('./proxy/command.js')).runProxy },
+  resolver: { summary: 'serve the endpoint resolver (HTTPS, client certificates required)', load: async () => (await import('./resolver/command.js')).runResolver },
   demo: { summary: 'run a local demo: a simulated control plane behind the proxy', load: async () => (await import('./demo/command.js')).runDemo },
 };
 

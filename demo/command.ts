@@ -35,7 +35,7 @@ export async function runDemo(argv: string[]): Promise<void> {
   if (!/^(127\.\d+\.\d+\.\d+|\[::1\]|localhost):\d+$/.test(listen)) throw new Error(`--listen must be a loopback address, not ${listen}`);
   const metricsSet = parseMetricsSetName(flags['metrics-set']!);
 
-  console.log('Starting a simulated hosted control plane on 127.0.1.x (pods, endpoint resolver) and the proxy...');
+  console.log('Starting a simulated hosted control plane on 127.0.1.x (pods), a management kube-apiserver holding their Pod objects, the endpoint resolver watching it, and the proxy...');
   const t0 = Date.now();
   let stack;
   try {

@@ -1,5 +1,6 @@
 /**
- * A complete local stack: a simulated control plane (pods + static endpoint resolver), certificates
+ * A complete local stack: a simulated control plane (pods), a simulated management cluster (a
+ * kube-apiserver holding their Pod objects and the real endpoint resolver watching them), certificates
  * from our own PKI, a generated proxy config and the proxy itself over HTTPS, all on loopback.
  * Used by the demo, the end-to-end tests and the benchmarks.
  */
@@ -17,6 +18,10 @@ import { insecureNoAuth, type Authenticator } from '../proxy/server/auth.js';
 import { ProxyMetrics } from '../proxy/server/metrics.js';
 import { mintLocalCertificates, type LocalCertificates } from './certs.js';
 import { startSimulatedControlPlane, type SimulatedControlPlane, type SimulatedControlPlaneOptions, type SimulatedComponent } from './sim/index.js';
+import { managementDir, startSimulatedManagement, type SimulatedManagement } from './sim/management.js';
+
+/** The namespace the simulated hosted control plane runs in. */
+export const DEMO_NAMESPACE = 'clusters-demo';
 
 export interface LocalStackOptions {
   /** `real` ports (demo) or ephemeral ones (tests, so suites can run side by side). */
@@ -54,6 +59,8 @@ export interface LocalStack {
   sreConfigFile: string | undefined;
   dir: string;
   controlPlane: SimulatedControlPlane;
+  /** The management cluster's kube-apiserver (pods) and the endpoint resolver watching it. */
+  management: SimulatedManagement;
   runtime: ProxyRuntime;
   metrics: ProxyMetrics;
   server: RunningServer;
@@ -115,10 +122,23 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     ipPrefix,
     apiserver: opts.apiserver,
     slowDelayMs: opts.slowDelayMs,
-    resolver: { tls: { certPem: certs.resolverServing.certPem, keyPem: certs.resolverServing.keyPem, clientCaPem: certs.ca.certPem } },
   });
+  let management: SimulatedManagement;
+  try {
+    management = await startSimulatedManagement({
+      namespace: DEMO_NAMESPACE,
+      components: controlPlane.components,
+      dir: managementDir(dir),
+      tls: { certFile: certs.resolverServing.certFile, keyFile: certs.resolverServing.keyFile, clientCaFile: certs.caFile },
+      logger,
+    });
+  } catch (err) {
+    await controlPlane.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const configFile = join(dir, 'config.yaml');
-  writeFileSync(configFile, YAML.stringify(proxyConfigFor(controlPlane.components, certs, controlPlane.resolver!.url, podClientAuth, opts.scrapeTimeout)));
+  writeFileSync(configFile, YAML.stringify(proxyConfigFor(controlPlane.components, certs, management.resolverUrl, podClientAuth, opts.scrapeTimeout)));
   let sreConfigFile: string | undefined;
   if (opts.sreConfig !== undefined) {
     sreConfigFile = join(dir, 'sre-config.yaml');
@@ -130,7 +150,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   try {
     runtime = await ProxyRuntime.start({
       configFile,
-      namespace: 'clusters-demo',
+      namespace: DEMO_NAMESPACE,
       metricsSet: opts.metricsSet ?? 'All',
       sreConfigFile,
       resolverCacheTtlMs: opts.resolverCacheTtlMs,
@@ -155,6 +175,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       sreConfigFile,
       dir,
       controlPlane,
+      management,
       runtime: rt,
       metrics,
       server,
@@ -162,6 +183,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         await server.close(1000);
         rt.close();
         await scraper.close();
+        await management.close();
         await controlPlane.close();
         rmSync(dir, { recursive: true, force: true });
       },
@@ -169,6 +191,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   } catch (err) {
     runtime?.close();
     await scraper.close();
+    await management.close();
     await controlPlane.close();
     rmSync(dir, { recursive: true, force: true });
     throw err;

@@ -192,7 +192,7 @@ describe('proxy server (on a local stack)', function () {
       try {
         await eventually(async () => ((await servedComponents()).includes('/metrics/resolver-probe') ? true : undefined), 20_000, 'the probe component');
         const errorsBefore = await proxyMetric(stack.proxyUrl, caPem, 'hcp_metrics_proxy_resolver_errors_total');
-        stack.controlPlane.resolver!.setFault('status-500');
+        await stack.management.setResolverRunning(false);
         const a = await get('/metrics/resolver-probe');
         expect(a.status, a.body).to.equal(503);
         expect(a.headers['retry-after']).to.match(/^[1-9]\d*$/);
@@ -200,12 +200,12 @@ describe('proxy server (on a local stack)', function () {
         expect(await proxyMetric(stack.proxyUrl, caPem, 'hcp_metrics_proxy_resolver_errors_total')).to.be.greaterThan(errorsBefore);
         expect((await get('/healthz')).status).to.equal(200);
 
-        stack.controlPlane.resolver!.setFault('none');
+        await stack.management.setResolverRunning(true);
         // No pod matches the probe selector: the resolver's 404 means zero targets, still a 200.
         const b = await get('/metrics/resolver-probe');
         expect(b.status, b.body).to.equal(200);
       } finally {
-        stack.controlPlane.resolver!.setFault('none');
+        await stack.management.setResolverRunning(true);
         await restoreConfig();
       }
     });

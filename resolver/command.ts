@@ -1,0 +1,74 @@
+/** `hcp-metrics-proxy resolver`: the endpoint resolver (DESIGN §3). */
+import { KubeConfig } from '@kubernetes/client-node';
+import { errorMessage } from '../common/errors.js';
+import { FlagError, flagsHelp, parseFlags, type FlagSpecs } from '../common/flags.js';
+import { createLogger, setLogLevel, type LogLevel } from '../common/log.js';
+import { startResolver } from './resolver.js';
+
+export const resolverFlags = {
+  namespace: { kind: 'string', help: 'namespace whose pods are resolved; default $MY_NAMESPACE (downward API)' },
+  kubeconfig: { kind: 'string', help: 'kubeconfig of the management cluster; default the in-cluster service account' },
+  listen: { kind: 'string', help: 'address to serve HTTPS on (client certificates required)', default: '0.0.0.0:9444' },
+  'health-listen': { kind: 'string', help: "plain-HTTP address for /healthz and /readyz only (kubelet probes carry no client certificate); '' disables it", default: '0.0.0.0:9445' },
+  'tls-cert-file': { kind: 'string', help: 'serving certificate (PEM); reloaded when it changes' },
+  'tls-key-file': { kind: 'string', help: 'serving private key (PEM); reloaded when it changes' },
+  'client-ca-file': { kind: 'string', help: "CA bundle the proxy's client certificate must chain to (required); reloaded when it changes" },
+  'stale-after': { kind: 'number', help: 'seconds the pod watch may stay broken before /readyz fails', default: 60 },
+  'log-level': { kind: 'string', help: 'debug, info, warn or error', default: 'info' },
+} satisfies FlagSpecs;
+
+/** In a pod the service account; otherwise --kubeconfig is required (never a guess at ~/.kube/config). */
+export function loadKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): KubeConfig {
+  const kc = new KubeConfig();
+  if (file) {
+    try {
+      kc.loadFromFile(file);
+    } catch (err) {
+      throw new Error(`cannot load --kubeconfig ${file}: ${errorMessage(err)}`);
+    }
+  } else if (env.KUBERNETES_SERVICE_HOST) {
+    kc.loadFromCluster();
+  } else {
+    throw new Error('no kubeconfig: give --kubeconfig FILE, or run in a pod (in-cluster configuration)');
+  }
+  return kc;
+}
+
+export async function runResolver(argv: string[]): Promise<void> {
+  let flags;
+  try {
+    flags = parseFlags(argv, resolverFlags);
+  } catch (err) {
+    if (err instanceof FlagError) throw new Error(`${err.message}\n\n${flagsHelp('resolver', resolverFlags)}`);
+    throw err;
+  }
+  if (flags.help) {
+    console.log(flagsHelp('resolver', resolverFlags));
+    return;
+  }
+  setLogLevel(flags['log-level'] as LogLevel);
+  const logger = createLogger('resolver');
+  const missing = (['tls-cert-file', 'tls-key-file', 'client-ca-file'] as const).filter((f) => !flags[f]);
+  if (missing.length > 0) throw new Error(`missing required flag(s): ${missing.map((f) => '--' + f).join(', ')} (the resolver hands out pod IPs, so it serves only HTTPS to holders of a client certificate)`);
+  const namespace = flags.namespace ?? process.env.MY_NAMESPACE;
+  if (!namespace) throw new Error('no namespace: give --namespace or set MY_NAMESPACE');
+  const staleAfter = flags['stale-after']!;
+  if (!(staleAfter > 0)) throw new Error(`--stale-after must be a positive number of seconds, not ${staleAfter}`);
+  const kubeConfig = loadKubeConfig(flags.kubeconfig);
+  const resolver = await startResolver({
+    kubeConfig,
+    namespace,
+    listen: flags.listen!,
+    ...(flags['health-listen'] ? { healthListen: flags['health-listen'] } : {}),
+    tls: { certFile: flags['tls-cert-file']!, keyFile: flags['tls-key-file']!, clientCaFile: flags['client-ca-file']! },
+    staleAfterMs: staleAfter * 1000,
+    logger,
+  });
+  logger.info('endpoint-resolver listening', { address: `${resolver.host}:${resolver.port}`, healthPort: resolver.healthPort, namespace, ready: resolver.readiness().ready });
+  const stop = async (signal: string) => {
+    logger.info('shutting down', { signal });
+    await resolver.close();
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
