@@ -22,6 +22,11 @@ export const PORTS = {
   proxy: 9443,
   /** Container port of the endpoint resolver (`--listen` default 0.0.0.0:9444). */
   resolver: 9444,
+  /**
+   * Plain-HTTP /healthz and /readyz of the endpoint resolver (`--health-listen` default 0.0.0.0:9445): its
+   * HTTPS port requires client certificates, which kubelet probes do not present.
+   */
+  resolverHealth: 9445,
   /** Service port of both Services (so URLs need no port: https://endpoint-resolver.NS.svc). */
   service: 443,
 } as const;

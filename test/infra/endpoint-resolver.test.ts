@@ -36,7 +36,7 @@ describe('infra EndpointResolver', () => {
     expect(find(objs, 'Deployment').spec.template.metadata.labels['hypershift.openshift.io/need-management-kas-access']).to.equal('true');
   });
 
-  it('serves HTTPS on 9444 behind Service port 443, requires client certificates, and probes /healthz and /readyz', () => {
+  it('serves HTTPS on 9444 behind Service port 443, requires client certificates, and probes /healthz and /readyz on the plain-HTTP health port', () => {
     const objs = build();
     const svc = find(objs, 'Service', 'endpoint-resolver');
     expect(svc.spec.ports).to.deep.equal([{ name: 'https', port: 443, targetPort: 9444, protocol: 'TCP', appProtocol: 'https' }]);
@@ -47,12 +47,13 @@ describe('infra EndpointResolver', () => {
       'resolver',
       '--namespace=$(MY_NAMESPACE)',
       '--listen=0.0.0.0:9444',
+      '--health-listen=0.0.0.0:9445',
       '--tls-cert-file=/etc/endpoint-resolver/serving-cert/tls.crt',
       '--tls-key-file=/etc/endpoint-resolver/serving-cert/tls.key',
       '--client-ca-file=/etc/endpoint-resolver/serving-cert/ca.crt',
     ]);
-    expect(c.livenessProbe.httpGet).to.deep.equal({ path: '/healthz', port: 9444, scheme: 'HTTPS' });
-    expect(c.readinessProbe.httpGet).to.deep.equal({ path: '/readyz', port: 9444, scheme: 'HTTPS' });
+    expect(c.livenessProbe.httpGet).to.deep.equal({ path: '/healthz', port: 9445, scheme: 'HTTP' });
+    expect(c.readinessProbe.httpGet).to.deep.equal({ path: '/readyz', port: 9445, scheme: 'HTTP' });
     expect(pod.spec.volumes[0]).to.deep.equal({ name: 'serving-cert', secret: { secretName: 'endpoint-resolver-serving-cert', optional: false } });
   });
 
