@@ -1,0 +1,249 @@
+/**
+ * Builds the proxy configuration (DESIGN §4) from the namespace's ServiceMonitors and PodMonitors:
+ * one component per monitor (URL segment = monitor name), endpoint 0 = its first endpoint and
+ * endpoints 1..n the others, each with port, path, scheme, TLS material, relabelings, target labels
+ * and the `hypershift.openshift.io/metrics-*` label values. A monitor that cannot be turned into a
+ * working component is reported as a Problem and left out; the others are unaffected.
+ */
+import type { V1Pod, V1Service } from '@kubernetes/client-node';
+import { compileRelabelConfigs } from '../proxy/relabel/compile.js';
+import { errorMessage } from '../common/errors.js';
+import { LABEL_ANNOTATIONS, type Inventory, type Monitor, type MonitorEndpoint } from './monitors.js';
+import { MaterialError, TlsMaterial } from './tls-material.js';
+
+export interface Problem {
+  kind: Monitor['kind'];
+  group: string;
+  name: string;
+  uid?: string;
+  /** Short CamelCase reason for the Event. */
+  reason: 'MissingPort' | 'MissingTLSMaterial' | 'SelectorMatchesNothing' | 'InvalidRelabeling' | 'UnsupportedSelector' | 'DuplicateName' | 'InvalidMonitor';
+  message: string;
+}
+
+export interface BuildOptions {
+  /** The endpointResolver block of the config, as the proxy sees it. */
+  endpointResolver: { url: string; caFile?: string; certFile?: string; keyFile?: string };
+  /** Where the proxy mounts the output Secret. */
+  tlsMountDir: string;
+}
+
+export interface BuildResult {
+  /** The configuration document, ready for YAML. */
+  config: { endpointResolver: BuildOptions['endpointResolver']; components: Record<string, unknown>[] };
+  /** Files of the output Secret. */
+  files: Map<string, Buffer>;
+  problems: Problem[];
+  /** Non-fatal notes (a target label that could not be set, an ignored file path). */
+  warnings: string[];
+}
+
+class MonitorError extends Error {
+  constructor(
+    readonly reason: Problem['reason'],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Prometheus label names: prometheus-operator sanitizes target label names the same way. */
+function sanitizeLabelName(name: string): string {
+  return name.replace(/[^a-zA-Z0-9_]/g, '_');
+}
+
+const RESERVED = new Set(['job', 'namespace', 'service', 'endpoint', 'pod', 'instance']);
+
+function matchLabels(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
+  for (const k of Object.keys(selector)) if (labels?.[k] !== selector[k]) return false;
+  return true;
+}
+
+function byName<T extends { metadata?: { name?: string } }>(a: T, b: T): number {
+  const x = a.metadata?.name ?? '';
+  const y = b.metadata?.name ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** The port a pod container exposes under `name`, the same in every pod that has it. */
+function containerPort(pods: readonly V1Pod[], name: string): number | undefined {
+  for (const p of [...pods].sort(byName)) {
+    for (const c of p.spec?.containers ?? []) {
+      const port = (c.ports ?? []).find((x) => x.name === name);
+      if (port) return port.containerPort;
+    }
+  }
+  return undefined;
+}
+
+interface Target {
+  selector: Record<string, string>;
+  pods: V1Pod[];
+  service?: V1Service;
+}
+
+function serviceTarget(m: Monitor, inv: Inventory): Target {
+  const sel = m.object.spec.selector ?? {};
+  if ((sel.matchExpressions ?? []).length > 0) throw new MonitorError('UnsupportedSelector', 'spec.selector.matchExpressions is not supported; select the Service with matchLabels');
+  const wanted = sel.matchLabels ?? {};
+  const services = inv.services.filter((s) => matchLabels(wanted, s.metadata?.labels)).sort(byName);
+  if (services.length === 0) throw new MonitorError('SelectorMatchesNothing', `spec.selector ${JSON.stringify(wanted)} matches no Service in namespace ${inv.namespace}`);
+  const service = services[0]!;
+  const selector = service.spec?.selector ?? {};
+  if (Object.keys(selector).length === 0) throw new MonitorError('SelectorMatchesNothing', `Service "${service.metadata?.name}" has no pod selector`);
+  return { selector, service, pods: inv.pods.filter((p) => matchLabels(selector, p.metadata?.labels)) };
+}
+
+function podTarget(m: Monitor, inv: Inventory): Target {
+  const sel = m.object.spec.selector ?? {};
+  if ((sel.matchExpressions ?? []).length > 0) throw new MonitorError('UnsupportedSelector', 'spec.selector.matchExpressions is not supported by the proxy configuration; use matchLabels');
+  const selector = { ...(sel.matchLabels ?? {}) };
+  if (Object.keys(selector).length === 0) throw new MonitorError('UnsupportedSelector', 'spec.selector is empty: it would select every pod in the namespace');
+  const pods = inv.pods.filter((p) => matchLabels(selector, p.metadata?.labels));
+  if (pods.length === 0) throw new MonitorError('SelectorMatchesNothing', `spec.selector ${JSON.stringify(selector)} matches no pod in namespace ${inv.namespace}`);
+  return { selector, pods };
+}
+
+function resolvePort(m: Monitor, e: MonitorEndpoint, t: Target, where: string): { port: number; portName?: string } {
+  if (m.kind === 'ServiceMonitor') {
+    if (e.port !== undefined) {
+      const sp = (t.service!.spec?.ports ?? []).find((p) => p.name === e.port);
+      if (!sp) throw new MonitorError('MissingPort', `${where}.port "${e.port}" is not a port of Service "${t.service!.metadata?.name}"`);
+      const tp = sp.targetPort ?? sp.port;
+      if (typeof tp === 'number') return { port: tp, portName: e.port };
+      if (/^\d+$/.test(String(tp))) return { port: Number(tp), portName: e.port };
+      const n = containerPort(t.pods, String(tp));
+      if (n === undefined) throw new MonitorError('MissingPort', `${where}.port "${e.port}" targets container port "${tp}", which no pod of Service "${t.service!.metadata?.name}" declares`);
+      return { port: n, portName: e.port };
+    }
+  } else {
+    if (e.port !== undefined) {
+      const n = containerPort(t.pods, e.port);
+      if (n === undefined) throw new MonitorError('MissingPort', `${where}.port "${e.port}" is not a container port of the selected pods`);
+      return { port: n, portName: e.port };
+    }
+    if (e.portNumber !== undefined) return { port: e.portNumber };
+  }
+  if (typeof e.targetPort === 'number') return { port: e.targetPort };
+  if (typeof e.targetPort === 'string') {
+    if (/^\d+$/.test(e.targetPort)) return { port: Number(e.targetPort) };
+    const n = containerPort(t.pods, e.targetPort);
+    if (n === undefined) throw new MonitorError('MissingPort', `${where}.targetPort "${e.targetPort}" is not a container port of the selected pods`);
+    return { port: n, portName: e.targetPort };
+  }
+  throw new MonitorError('MissingPort', `${where} names no port`);
+}
+
+function endpointConfig(m: Monitor, e: MonitorEndpoint, i: number, t: Target, material: TlsMaterial, warnings: string[]): Record<string, unknown> {
+  const field = m.kind === 'ServiceMonitor' ? 'endpoints' : 'podMetricsEndpoints';
+  const where = `spec.${field}[${i}]`;
+  const { port, portName } = resolvePort(m, e, t, where);
+  const scheme = (e.scheme ?? 'http').toLowerCase();
+  if (scheme !== 'http' && scheme !== 'https') throw new MonitorError('InvalidMonitor', `${where}.scheme must be http or https, not "${e.scheme}"`);
+  const out: Record<string, unknown> = { metricsPort: port, metricsPath: e.path ?? '/metrics', metricsScheme: scheme };
+  const tls = e.tlsConfig;
+  if (scheme === 'https' && tls) {
+    try {
+      if (tls.serverName) out.tlsServerName = tls.serverName;
+      if (tls.ca) out.caFile = material.fromSecretOrConfigMap(tls.ca, `${where}.tlsConfig.ca`);
+      if (tls.cert) out.certFile = material.fromSecretOrConfigMap(tls.cert, `${where}.tlsConfig.cert`);
+      if (tls.keySecret) out.keyFile = material.fromSecret(tls.keySecret, `${where}.tlsConfig.keySecret`);
+    } catch (err) {
+      if (err instanceof MaterialError) throw new MonitorError('MissingTLSMaterial', err.message);
+      throw err;
+    }
+    if ((out.certFile === undefined) !== (out.keyFile === undefined)) throw new MonitorError('MissingTLSMaterial', `${where}.tlsConfig needs both cert and keySecret for a client certificate`);
+    if (tls.insecureSkipVerify) out.insecureSkipVerify = true;
+    for (const f of ['caFile', 'certFile', 'keyFile'] as const) {
+      if (tls[f]) warnings.push(`${m.kind} ${m.object.metadata.name}: ${where}.tlsConfig.${f} is a path inside a Prometheus pod and is ignored; use a Secret or ConfigMap reference`);
+    }
+  }
+  const ann = m.object.metadata.annotations ?? {};
+  out.metricsEndpoint = ann[LABEL_ANNOTATIONS.endpoint] ?? portName ?? 'metrics';
+  if (e.metricRelabelings && e.metricRelabelings.length > 0) {
+    try {
+      compileRelabelConfigs(e.metricRelabelings, `${where}.metricRelabelings`);
+    } catch (err) {
+      throw new MonitorError('InvalidRelabeling', errorMessage(err));
+    }
+    out.metricRelabelings = e.metricRelabelings;
+  }
+  if (e.scrapeTimeout) out.scrapeTimeout = e.scrapeTimeout;
+  return out;
+}
+
+function targetLabels(m: Monitor, t: Target, warnings: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const set = (raw: string, value: string | undefined, from: string) => {
+    const name = sanitizeLabelName(raw);
+    if (RESERVED.has(name)) return warnings.push(`${m.kind} ${m.object.metadata.name}: ${from} "${raw}" would replace the proxy's own "${name}" label and is ignored`);
+    if (value !== undefined) out[name] = value;
+  };
+  for (const l of m.object.spec.targetLabels ?? []) set(l, t.service?.metadata?.labels?.[l], 'targetLabels');
+  for (const l of m.object.spec.podTargetLabels ?? []) {
+    const values = new Set(t.pods.map((p) => p.metadata?.labels?.[l]).filter((v): v is string => v !== undefined));
+    // The configuration has one set of static labels per component, not per pod.
+    if (values.size > 1) warnings.push(`${m.kind} ${m.object.metadata.name}: podTargetLabels "${l}" differs between pods (${[...values].sort().join(', ')}) and is left out`);
+    else set(l, [...values][0], 'podTargetLabels');
+  }
+  return out;
+}
+
+function component(m: Monitor, inv: Inventory, material: TlsMaterial, warnings: string[]): Record<string, unknown> {
+  const meta = m.object.metadata;
+  const endpoints = (m.kind === 'ServiceMonitor' ? m.object.spec.endpoints : m.object.spec.podMetricsEndpoints) ?? [];
+  if (endpoints.length === 0) throw new MonitorError('MissingPort', `spec.${m.kind === 'ServiceMonitor' ? 'endpoints' : 'podMetricsEndpoints'} is empty`);
+  const t = m.kind === 'ServiceMonitor' ? serviceTarget(m, inv) : podTarget(m, inv);
+  const eps = endpoints.map((e, i) => endpointConfig(m, e, i, t, material, warnings));
+  const ann = meta.annotations ?? {};
+  const labels = targetLabels(m, t, warnings);
+  const [first, ...rest] = eps;
+  return {
+    name: meta.name,
+    selector: t.selector,
+    ...first,
+    metricsJob: ann[LABEL_ANNOTATIONS.job] ?? meta.name,
+    ...(ann[LABEL_ANNOTATIONS.namespace] ? { metricsNamespace: ann[LABEL_ANNOTATIONS.namespace] } : {}),
+    metricsService: ann[LABEL_ANNOTATIONS.service] ?? meta.name,
+    ...(Object.keys(labels).length > 0 ? { targetLabels: labels } : {}),
+    ...(rest.length > 0 ? { endpoints: rest } : {}),
+  };
+}
+
+export function buildProxyConfig(inv: Inventory, opts: BuildOptions): BuildResult {
+  const problems: Problem[] = [];
+  const warnings: string[] = [];
+  const files = new Map<string, Buffer>();
+  const components: Record<string, unknown>[] = [];
+  const seen = new Map<string, Monitor>();
+  // coreos before rhobs, ServiceMonitors before PodMonitors, then by name: a stable winner for a duplicate name.
+  const ordered = [...inv.monitors].sort((a, b) =>
+    a.group !== b.group ? (a.group === 'monitoring.coreos.com' ? -1 : 1) : a.kind !== b.kind ? (a.kind === 'ServiceMonitor' ? -1 : 1) : byName(a.object, b.object),
+  );
+  for (const m of ordered) {
+    const name = m.object.metadata.name;
+    const problem = (reason: Problem['reason'], message: string) =>
+      problems.push({ kind: m.kind, group: m.group, name, ...(m.object.metadata.uid ? { uid: m.object.metadata.uid } : {}), reason, message });
+    const other = seen.get(name);
+    if (other) {
+      problem('DuplicateName', `the name is already served by ${other.kind} ${name} (${other.group}); the proxy path /metrics/${name} can only have one source`);
+      continue;
+    }
+    const material = new TlsMaterial(inv.secrets, inv.configMaps, opts.tlsMountDir);
+    const localWarnings: string[] = [];
+    try {
+      components.push(component(m, inv, material, localWarnings));
+    } catch (err) {
+      if (err instanceof MonitorError) {
+        problem(err.reason, err.message);
+        continue;
+      }
+      throw err;
+    }
+    seen.set(name, m);
+    warnings.push(...localWarnings);
+    for (const [f, b] of material.files) files.set(f, b);
+  }
+  components.sort((a, b) => (String(a.name) < String(b.name) ? -1 : 1));
+  return { config: { endpointResolver: opts.endpointResolver, components }, files, problems, warnings };
+}
