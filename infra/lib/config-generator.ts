@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { Construct } from 'constructs';
 import { InvalidPropsError } from './errors.js';
-import { COMPONENT_NAMES, NEED_MANAGEMENT_KAS_LABEL, RUNTIME_OBJECTS } from './names.js';
+import { COMPONENT_NAMES, NEED_MANAGEMENT_KAS_LABEL, PORTS, RUNTIME_OBJECTS } from './names.js';
 import { checkBoolean, checkDnsSubdomain, checkEnum, checkHostname, checkPort, type ResourceProps } from './validate.js';
 import {
   componentLabels,
@@ -45,8 +45,9 @@ export interface ConfigGeneratorProps extends WorkloadProps {
    */
   readonly certSecrets?: string[];
   /**
-   * Port on which the generator serves GET /healthz and /readyz over HTTPS, if it does; adds the container
-   * port and liveness/readiness probes (watch mode only). @default - no probes
+   * Port of the generator's plain-HTTP /healthz and /readyz (`--health-listen`), probed by the kubelet;
+   * watch mode only (a Job has nothing to probe). Ready means the last generation was written.
+   * @default 9446 in watch mode
    */
   readonly healthPort?: number;
 }
@@ -103,8 +104,8 @@ export class ConfigGenerator extends Construct {
     const certSecrets = props.certSecrets ?? DEFAULT_CERT_SECRETS;
     if (!Array.isArray(certSecrets)) throw new InvalidPropsError(CONSTRUCT, 'certSecrets', 'must be a list of Secret names');
     certSecrets.forEach((s, i) => checkDnsSubdomain(CONSTRUCT, `certSecrets[${i}]`, s));
-    const healthPort = props.healthPort === undefined ? undefined : checkPort(CONSTRUCT, 'healthPort', props.healthPort);
-    if (healthPort !== undefined && this.mode === 'job') throw new InvalidPropsError(CONSTRUCT, 'healthPort', 'probes only apply in watch mode');
+    if (props.healthPort !== undefined && this.mode === 'job') throw new InvalidPropsError(CONSTRUCT, 'healthPort', 'probes only apply in watch mode');
+    const healthPort = this.mode === 'job' ? undefined : checkPort(CONSTRUCT, 'healthPort', props.healthPort ?? PORTS.generatorHealth);
 
     const name = this.name;
     const ns = this.namespace;
@@ -130,6 +131,7 @@ export class ConfigGenerator extends Construct {
       `--output-configmap=${outputConfigMap}`,
       `--output-secret=${outputSecret}`,
       ...(manageCerts ? ['--manage-certs', `--route-host=${routeHost}`] : []),
+      ...(healthPort !== undefined ? [`--health-listen=0.0.0.0:${healthPort}`] : []),
     ];
     const tmp = tmpVolume();
     const container: k8s.Container = {
@@ -141,9 +143,9 @@ export class ConfigGenerator extends Construct {
       env: namespaceEnv(),
       ...(healthPort !== undefined
         ? {
-            ports: [{ name: 'https', containerPort: healthPort, protocol: 'TCP' }],
-            livenessProbe: httpsProbe('/healthz', healthPort),
-            readinessProbe: httpsProbe('/readyz', healthPort),
+            ports: [{ name: 'health', containerPort: healthPort, protocol: 'TCP' }],
+            livenessProbe: httpsProbe('/healthz', healthPort, 'HTTP'),
+            readinessProbe: httpsProbe('/readyz', healthPort, 'HTTP'),
           }
         : {}),
       resources: toResourceRequirements(w.resources),

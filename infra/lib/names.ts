@@ -27,6 +27,8 @@ export const PORTS = {
    * HTTPS port requires client certificates, which kubelet probes do not present.
    */
   resolverHealth: 9445,
+  /** Plain-HTTP /healthz and /readyz of the config generator in watch mode (`--health-listen`). */
+  generatorHealth: 9446,
   /** Service port of both Services (so URLs need no port: https://endpoint-resolver.NS.svc). */
   service: 443,
 } as const;

@@ -33,14 +33,21 @@ describe('infra ConfigGenerator', () => {
       '--output-secret=metrics-proxy-upstream-tls',
       '--manage-certs',
       `--route-host=${HOST}`,
+      '--health-listen=0.0.0.0:9446',
     ]);
-    expect(d.spec.template.spec.containers[0].livenessProbe).to.equal(undefined);
   });
 
-  it('adds HTTPS probes when it serves health endpoints', () => {
-    const c = find(build({ healthPort: 9445 }), 'Deployment').spec.template.spec.containers[0];
-    expect(c.livenessProbe.httpGet).to.deep.equal({ path: '/healthz', port: 9445, scheme: 'HTTPS' });
-    expect(c.readinessProbe.httpGet).to.deep.equal({ path: '/readyz', port: 9445, scheme: 'HTTPS' });
+  it('probes the plain-HTTP health port it tells the generator to serve', () => {
+    const c = find(build(), 'Deployment').spec.template.spec.containers[0];
+    expect(c.ports).to.deep.equal([{ name: 'health', containerPort: 9446, protocol: 'TCP' }]);
+    expect(c.livenessProbe.httpGet).to.deep.equal({ path: '/healthz', port: 9446, scheme: 'HTTP' });
+    expect(c.readinessProbe.httpGet).to.deep.equal({ path: '/readyz', port: 9446, scheme: 'HTTP' });
+    const moved = find(build({ healthPort: 9500 }), 'Deployment').spec.template.spec.containers[0];
+    expect(moved.args).to.include('--health-listen=0.0.0.0:9500');
+    expect(moved.readinessProbe.httpGet.port).to.equal(9500);
+    const job = find(build({ mode: 'job' }), 'Job').spec.template.spec.containers[0];
+    expect(job.livenessProbe, 'a Job has nothing to probe').to.equal(undefined);
+    expect(job.args.some((a: string) => a.startsWith('--health-listen'))).to.equal(false);
   });
 
   it('runs a one-shot Job whose name follows its pod template', () => {
