@@ -68,6 +68,8 @@ export interface FakeKubeApiserverOptions {
   port?: number;
   /** The API server's audiences (TokenReview default); default ['https://kubernetes.default.svc']. */
   apiAudiences?: string[];
+  /** API groups whose ServiceMonitor/PodMonitor CRDs are "installed"; [] for a cluster without them. Default monitoring.coreos.com. */
+  monitorGroups?: string[];
 }
 
 interface Route extends Required<Pick<RouteOptions, 'kind' | 'anonymous'>> {
@@ -132,7 +134,7 @@ export class FakeKubeApiserver {
     this.server.on('tlsClientError', () => {});
     this.server.on('clientError', (_e, s) => s.destroy());
     this.registerBuiltins();
-    this.resources = new ResourceStore(this, [...CORE_TYPES, ...monitorTypes()]);
+    this.resources = new ResourceStore(this, [...CORE_TYPES, ...(opts.monitorGroups ?? ['monitoring.coreos.com']).flatMap((g) => monitorTypes(g))]);
   }
 
   static async start(opts: FakeKubeApiserverOptions = {}): Promise<FakeKubeApiserver> {

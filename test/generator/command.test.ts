@@ -1,0 +1,171 @@
+/**
+ * `hcp-metrics-proxy generator` as an operator runs it: flag errors name themselves; `--once` (the Job)
+ * exits 0 after writing, or non-zero with the reason; watch mode serves /healthz and /readyz, follows
+ * changes and stops on SIGTERM. The CLI runs as a child process (asynchronously: the kube-apiserver
+ * it talks to lives in this process). Addresses: 127.0.122.x.
+ */
+import { expect } from 'chai';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { runGenerator } from '../../generator/command.js';
+import { CONFIG_KEY } from '../../generator/generate.js';
+import { FakeKubeApiserver } from '../support/fake-kube-apiserver.js';
+import { eventually, freePort } from '../support/prometheus.js';
+import { FIXTURE_NS, loadFixture } from './fixtures.js';
+
+const CLI = fileURLToPath(new URL('../../cli.js', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, 'generator', ...args], { encoding: 'utf8', timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err ? ((err as { code?: unknown }).code as number | null) : 0;
+      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
+    });
+  });
+}
+
+const fail = (argv: string[]) =>
+  runGenerator(argv).then(
+    () => expect.fail('expected an error'),
+    (e: Error) => e.message,
+  );
+
+function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+describe('generator: command', function () {
+  this.timeout(60_000);
+
+  describe('flags', () => {
+    it('names an unknown flag and lists the flags', async () => {
+      const msg = await fail(['--namespce', 'x']);
+      expect(msg).to.match(/unknown flag --namespce/);
+      expect(msg).to.match(/--output-configmap/);
+    });
+    it('needs --route-host with --manage-certs, a NAMESPACE/NAME --sre-configmap and a sane --debounce', async () => {
+      expect(await fail(['--namespace', 'ns', '--manage-certs'])).to.match(/--manage-certs needs --route-host HOST/);
+      expect(await fail(['--namespace', 'ns', '--sre-configmap', 'just-a-name'])).to.match(/--sre-configmap must be NAMESPACE\/NAME, not "just-a-name"/);
+      expect(await fail(['--namespace', 'ns', '--debounce', '-1'])).to.match(/--debounce must be a number of seconds ≥ 0/);
+    });
+    it('needs a namespace from --namespace or MY_NAMESPACE', async () => {
+      const saved = process.env.MY_NAMESPACE;
+      delete process.env.MY_NAMESPACE;
+      try {
+        expect(await fail([])).to.match(/no namespace: give --namespace or set MY_NAMESPACE/);
+      } finally {
+        if (saved !== undefined) process.env.MY_NAMESPACE = saved;
+      }
+    });
+  });
+
+  describe('--once and watch mode', () => {
+    let kas: FakeKubeApiserver;
+    let dir: string;
+    let kubeconfig: string;
+    const base = () => ['--namespace', FIXTURE_NS, '--kubeconfig', kubeconfig, '--sre-configmap', ''];
+    const writtenComponents = (): string[] => {
+      const text = (kas.resources.get('configmaps', FIXTURE_NS, 'metrics-proxy-config')?.data as Record<string, string> | undefined)?.[CONFIG_KEY];
+      if (text === undefined) return [];
+      return ((YAML.parse(text) as { components: { name: string }[] }).components ?? []).map((c) => c.name).sort();
+    };
+
+    beforeEach(async () => {
+      kas = await FakeKubeApiserver.start({ host: '127.0.122.1' });
+      dir = mkdtempSync(join(tmpdir(), 'gen-cmd-'));
+      kubeconfig = kas.writeKubeconfig(dir).kubeconfig;
+      loadFixture(kas, 'hosted-control-plane.yaml');
+    });
+    afterEach(async () => {
+      await kas.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('--once writes the ConfigMap and the Secret and exits 0', async () => {
+      const r = await runCli([...base(), '--once']);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(writtenComponents()).to.include.members(['etcd', 'kube-apiserver', 'kube-controller-manager']);
+      expect(kas.resources.get('secrets', FIXTURE_NS, 'metrics-proxy-upstream-tls')).to.not.equal(undefined);
+      expect(r.stdout + r.stderr).to.match(/done/);
+      expect(r.stdout + r.stderr, 'no token in the logs').not.to.include(kas.clientToken);
+    });
+
+    it('--once --manage-certs also issues the certificates', async () => {
+      const r = await runCli([...base(), '--once', '--manage-certs', '--route-host', 'metrics-proxy.apps.example.com']);
+      expect(r.code, r.stderr).to.equal(0);
+      for (const s of ['metrics-proxy-ca-cert', 'metrics-proxy-serving-cert', 'endpoint-resolver-serving-cert', 'endpoint-resolver-client-cert']) {
+        expect(kas.resources.get('secrets', FIXTURE_NS, s), s).to.not.equal(undefined);
+      }
+      expect(kas.resources.get('configmaps', FIXTURE_NS, 'metrics-proxy-serving-ca')).to.not.equal(undefined);
+    });
+
+    it('--once fails with the reason when the API server rejects its credentials', async () => {
+      const bad = kas.writeKubeconfig(dir, { token: 'not-a-valid-token', name: 'bad' }).kubeconfig;
+      const r = await runCli(['--namespace', FIXTURE_NS, '--kubeconfig', bad, '--sre-configmap', '', '--once']);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/cannot discover the monitoring API groups: kube-apiserver answered HTTP 401 Unauthorized\n/);
+      expect(r.stderr).not.to.include('not-a-valid-token');
+      expect(kas.resources.get('configmaps', FIXTURE_NS, 'metrics-proxy-config'), 'nothing written').to.equal(undefined);
+    });
+
+    it('--once fails with the reason when the API server is down', async () => {
+      await kas.close();
+      const r = await runCli([...base(), '--once']);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/cannot discover the monitoring API groups: .*(ECONNREFUSED|connect)/);
+    });
+
+    it('watch mode: ready after the first write, follows a new monitor, stops on SIGTERM', async () => {
+      const port = await freePort();
+      const child: ChildProcess = spawn(process.execPath, [CLI, 'generator', ...base(), '--debounce', '0.1', '--health-listen', `127.0.122.2:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      try {
+        await eventually(async () => ((await get(`http://127.0.122.2:${port}/readyz`).catch(() => ({ status: 0 }))).status === 200 ? true : undefined), 20_000, `readyz 200 (${output})`);
+        expect((await get(`http://127.0.122.2:${port}/healthz`)).status).to.equal(200);
+        expect(writtenComponents()).not.to.include('extra-operator');
+        kas.resources.create('services', { metadata: { name: 'extra-operator', namespace: FIXTURE_NS, labels: { app: 'extra-operator' } }, spec: { selector: { app: 'extra-operator' }, ports: [{ name: 'metrics', port: 8080, targetPort: 8080 }] } });
+        kas.resources.create('servicemonitors.monitoring.coreos.com', {
+          apiVersion: 'monitoring.coreos.com/v1',
+          kind: 'ServiceMonitor',
+          metadata: { name: 'extra-operator', namespace: FIXTURE_NS },
+          spec: { selector: { matchLabels: { app: 'extra-operator' } }, endpoints: [{ port: 'metrics', scheme: 'http' }] },
+        });
+        await eventually(async () => (writtenComponents().includes('extra-operator') ? true : undefined), 20_000, 'extra-operator in the ConfigMap');
+      } finally {
+        child.kill('SIGTERM');
+      }
+      expect(await exited, output).to.equal(0);
+    });
+
+    it('exits with the reason when the monitoring CRDs are not installed', async () => {
+      await kas.close();
+      kas = await FakeKubeApiserver.start({ host: '127.0.122.1', monitorGroups: [] });
+      kubeconfig = kas.writeKubeconfig(dir).kubeconfig;
+      const r = await runCli(base());
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/serves neither monitoring.coreos.com\/v1 nor monitoring.rhobs\/v1: install the prometheus-operator CRDs/);
+    });
+  });
+});
