@@ -2,7 +2,10 @@
  * A small typed flag parser: `--name value`, `--name=value`, boolean `--name` / `--name=false`.
  * Unknown flags and missing values are errors that name the flag, so a typo never goes unnoticed.
  */
-export type FlagKind = 'string' | 'number' | 'boolean' | 'list';
+import { parsePrometheusDurationMs } from './duration.js';
+
+/** `seconds`: a number of seconds or a Prometheus duration (`90`, `1.5`, `2m`, `500ms`), read as seconds. */
+export type FlagKind = 'string' | 'number' | 'seconds' | 'boolean' | 'list';
 
 export interface FlagSpec {
   kind: FlagKind;
@@ -13,7 +16,7 @@ export interface FlagSpec {
 export type FlagSpecs = Record<string, FlagSpec>;
 
 export type FlagValues<S extends FlagSpecs> = {
-  [K in keyof S]: S[K]['kind'] extends 'number'
+  [K in keyof S]: S[K]['kind'] extends 'number' | 'seconds'
     ? number | undefined
     : S[K]['kind'] extends 'boolean'
       ? boolean
@@ -58,6 +61,10 @@ export function parseFlags<S extends FlagSpecs>(argv: readonly string[], specs: 
       const n = Number(value);
       if (value.trim() === '' || !Number.isFinite(n)) throw new FlagError(`--${name} takes a number, not '${value}'`);
       out[name] = n;
+    } else if (spec.kind === 'seconds') {
+      const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : (parsePrometheusDurationMs(value) ?? NaN) / 1000;
+      if (!Number.isFinite(n)) throw new FlagError(`--${name} takes seconds or a duration such as 30s, 2m or 500ms, not '${value}'`);
+      out[name] = n;
     } else if (spec.kind === 'list') {
       // A list flag given on the command line replaces its default; repeats and commas both add.
       if (!seenLists.has(name)) {
@@ -75,7 +82,7 @@ export function parseFlags<S extends FlagSpecs>(argv: readonly string[], specs: 
 export function flagsHelp(command: string, specs: FlagSpecs): string {
   const rows = Object.entries(specs).map(([name, s]) => {
     const def = s.default === undefined || (Array.isArray(s.default) && s.default.length === 0) ? '' : ` (default ${Array.isArray(s.default) ? s.default.join(',') : String(s.default)})`;
-    return `  --${name}${s.kind === 'boolean' ? '' : ' ' + (s.kind === 'list' ? 'A,B' : s.kind.toUpperCase())}\n      ${s.help}${def}`;
+    return `  --${name}${s.kind === 'boolean' ? '' : ' ' + (s.kind === 'list' ? 'A,B' : s.kind === 'seconds' ? 'DURATION' : s.kind.toUpperCase())}\n      ${s.help}${def}`;
   });
   return `usage: hcp-metrics-proxy ${command} [flags]\n\nflags:\n${rows.join('\n')}`;
 }

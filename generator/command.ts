@@ -23,7 +23,7 @@ export const generatorFlags = {
   'resolver-url': { kind: 'string', help: 'endpoint resolver URL written into the config; default https://endpoint-resolver.NAMESPACE.svc' },
   'resolver-client-dir': { kind: 'string', help: "where the proxy mounts its resolver client certificate (tls.crt, tls.key, ca.crt)", default: PROXY_PATHS.resolverClient },
   'sre-configmap': { kind: 'string', help: "NAMESPACE/NAME of the SRE MetricsSet ConfigMap to copy into the output (key config → sre-config.yaml); default NAMESPACE/sre-metric-set, '' disables" },
-  debounce: { kind: 'number', help: 'seconds to wait after a change before regenerating (watch mode)', default: 1 },
+  debounce: { kind: 'seconds', help: 'quiet time after a change before regenerating, watch mode (seconds or a duration such as 500ms)', default: 1 },
   'health-listen': { kind: 'string', help: 'plain-HTTP address for /healthz and /readyz (watch mode); none by default' },
   'manage-certs': { kind: 'boolean', help: 'also issue and rotate the CA, serving and client certificates' },
   'route-host': { kind: 'string', help: "the Route host the proxy's serving certificate is issued for (with --manage-certs)" },

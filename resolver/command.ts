@@ -13,7 +13,7 @@ export const resolverFlags = {
   'tls-cert-file': { kind: 'string', help: 'serving certificate (PEM); reloaded when it changes' },
   'tls-key-file': { kind: 'string', help: 'serving private key (PEM); reloaded when it changes' },
   'client-ca-file': { kind: 'string', help: "CA bundle the proxy's client certificate must chain to (required); reloaded when it changes" },
-  'stale-after': { kind: 'number', help: 'seconds the pod watch may stay broken before /readyz fails', default: 60 },
+  'stale-after': { kind: 'seconds', help: 'how long the pod watch may stay broken before /readyz fails (seconds or a duration such as 2m)', default: 60 },
   'log-level': { kind: 'string', help: 'debug, info, warn or error', default: 'info' },
 } satisfies FlagSpecs;
 

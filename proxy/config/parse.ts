@@ -12,7 +12,7 @@
 import YAML from 'yaml';
 import { compileRelabelConfigs } from '../relabel/index.js';
 import type { RelabelConfig, RelabelRule } from '../relabel/types.js';
-import { parsePrometheusDurationMs } from './duration.js';
+import { parsePrometheusDurationMs } from '../../common/duration.js';
 import type { ComponentConfig, EndpointConfig, EndpointResolverConfig, ProxyConfig, Scheme } from './types.js';
 import { Checker, describeValue, isK8sLabelKey, isK8sLabelValue, keyPath, LABEL_NAME_RE, type Obj } from './validate.js';
 

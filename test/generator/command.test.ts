@@ -65,7 +65,7 @@ describe('generator: command', function () {
     it('needs --route-host with --manage-certs, a NAMESPACE/NAME --sre-configmap and a sane --debounce', async () => {
       expect(await fail(['--namespace', 'ns', '--manage-certs'])).to.match(/--manage-certs needs --route-host HOST/);
       expect(await fail(['--namespace', 'ns', '--sre-configmap', 'just-a-name'])).to.match(/--sre-configmap must be NAMESPACE\/NAME, not "just-a-name"/);
-      expect(await fail(['--namespace', 'ns', '--debounce', '-1'])).to.match(/--debounce must be a number of seconds ≥ 0/);
+      expect(await fail(['--namespace', 'ns', '--debounce', '-1'])).to.match(/--debounce takes seconds or a duration such as 30s, 2m or 500ms, not '-1'/);
     });
     it('needs a namespace from --namespace or MY_NAMESPACE', async () => {
       const saved = process.env.MY_NAMESPACE;

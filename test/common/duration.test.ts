@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { parsePrometheusDurationMs } from '../../../proxy/config/duration.js';
+import { parsePrometheusDurationMs } from '../../common/duration.js';
 
-describe('proxy/config/duration', () => {
+describe('common/duration', () => {
   const valid: Array<[string, number]> = [
     ['0', 0],
     ['10s', 10_000],
