@@ -86,3 +86,22 @@ export function flagsHelp(command: string, specs: FlagSpecs): string {
   });
   return `usage: hcp-metrics-proxy ${command} [flags]\n\nflags:\n${rows.join('\n')}`;
 }
+
+/**
+ * A command's flags, or undefined after printing the help for `--help`. A flag error carries the help
+ * so the operator sees the valid flags next to the mistake.
+ */
+export function commandFlags<S extends FlagSpecs>(command: string, argv: readonly string[], specs: S): (FlagValues<S> & { help: boolean }) | undefined {
+  let flags: FlagValues<S> & { help: boolean };
+  try {
+    flags = parseFlags(argv, specs);
+  } catch (err) {
+    if (err instanceof FlagError) throw new Error(`${err.message}\n\n${flagsHelp(command, specs)}`);
+    throw err;
+  }
+  if (flags.help) {
+    console.log(flagsHelp(command, specs));
+    return undefined;
+  }
+  return flags;
+}

@@ -3,7 +3,7 @@
  * proxy, one real scrape of every component, a summary, and the proxy left running to try.
  */
 import { readFileSync } from 'node:fs';
-import { FlagError, flagsHelp, parseFlags, type FlagSpecs } from '../common/flags.js';
+import { commandFlags, type FlagSpecs } from '../common/flags.js';
 import { createLogger, setLogLevel, type LogLevel } from '../common/log.js';
 import { parseMetricsSetName } from '../proxy/metricsset/index.js';
 import { defaultScrapeWorkers } from '../proxy/scrape/scraper.js';
@@ -22,14 +22,8 @@ function fmtBytes(n: number): string {
 }
 
 export async function runDemo(argv: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseFlags(argv, demoFlags);
-  } catch (err) {
-    if (err instanceof FlagError) throw new Error(`${err.message}\n\n${flagsHelp('demo', demoFlags)}`);
-    throw err;
-  }
-  if (flags.help) return void console.log(flagsHelp('demo', demoFlags));
+  const flags = commandFlags('demo', argv, demoFlags);
+  if (!flags) return;
   setLogLevel(flags['log-level'] as LogLevel);
   const listen = flags.listen!;
   if (!/^(127\.\d+\.\d+\.\d+|\[::1\]|localhost):\d+$/.test(listen)) throw new Error(`--listen must be a loopback address, not ${listen}`);

@@ -1,7 +1,7 @@
 /** `hcp-metrics-proxy generator`: writes the proxy configuration from the namespace's monitors (DESIGN §4). */
 import http from 'node:http';
 import { errorMessage } from '../common/errors.js';
-import { FlagError, flagsHelp, parseFlags, type FlagSpecs } from '../common/flags.js';
+import { commandFlags, type FlagSpecs } from '../common/flags.js';
 import { parseListen } from '../common/listen.js';
 import { createLogger, setLogLevel, type LogLevel } from '../common/log.js';
 import { PROXY_PATHS, RUNTIME_OBJECTS } from '../infra/lib/names.js';
@@ -31,17 +31,8 @@ export const generatorFlags = {
 } satisfies FlagSpecs;
 
 export async function runGenerator(argv: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseFlags(argv, generatorFlags);
-  } catch (err) {
-    if (err instanceof FlagError) throw new Error(`${err.message}\n\n${flagsHelp('generator', generatorFlags)}`);
-    throw err;
-  }
-  if (flags.help) {
-    console.log(flagsHelp('generator', generatorFlags));
-    return;
-  }
+  const flags = commandFlags('generator', argv, generatorFlags);
+  if (!flags) return;
   setLogLevel(flags['log-level'] as LogLevel);
   const logger = createLogger('generator');
   const namespace = flags.namespace ?? process.env.MY_NAMESPACE;

@@ -5,7 +5,7 @@
  * it is left alone and reported.
  */
 import { createHash } from 'node:crypto';
-import { CoreV1Api, type KubeConfig, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1ConfigMap, type V1ObjectMeta, type V1Secret } from '@kubernetes/client-node';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'hcp-metrics-proxy-generator';
@@ -27,6 +27,21 @@ function statusCode(err: unknown): number | undefined {
   return typeof c === 'number' ? c : undefined;
 }
 
+/** The object, or undefined when the API server answers 404. */
+async function readIfPresent<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (err) {
+    if (statusCode(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+/** Our labels and annotations over the current object's, keeping its resourceVersion for the optimistic update. */
+function updatedMeta(current: { metadata?: V1ObjectMeta }, meta: V1ObjectMeta): V1ObjectMeta {
+  return { ...meta, resourceVersion: current.metadata?.resourceVersion, labels: { ...current.metadata?.labels, ...meta.labels }, annotations: { ...current.metadata?.annotations, ...meta.annotations } };
+}
+
 function sortedObject(data: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.keys(data).sort().map((k) => [k, data[k]!]));
 }
@@ -40,25 +55,16 @@ export class OutputWriter {
 
   /** Reads a Secret's data (decoded) and annotations; undefined when absent. */
   async readSecret(name: string): Promise<{ data: Map<string, Buffer>; annotations: Record<string, string>; owned: boolean } | undefined> {
-    try {
-      const s = await this.core.readNamespacedSecret({ name, namespace: this.namespace });
-      const data = new Map(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')] as const));
-      return { data, annotations: s.metadata?.annotations ?? {}, owned: s.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY };
-    } catch (err) {
-      if (statusCode(err) === 404) return undefined;
-      throw err;
-    }
+    const s = await readIfPresent(() => this.core.readNamespacedSecret({ name, namespace: this.namespace }));
+    if (!s) return undefined;
+    const data = new Map(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')] as const));
+    return { data, annotations: s.metadata?.annotations ?? {}, owned: s.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY };
   }
 
   async writeConfigMap(name: string, data: Record<string, string>): Promise<WriteResult> {
     const hash = contentHash(data);
     const meta = { name, namespace: this.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY }, annotations: { [CONTENT_HASH_ANNOTATION]: hash } };
-    let current: V1ConfigMap | undefined;
-    try {
-      current = await this.core.readNamespacedConfigMap({ name, namespace: this.namespace });
-    } catch (err) {
-      if (statusCode(err) !== 404) throw err;
-    }
+    const current: V1ConfigMap | undefined = await readIfPresent(() => this.core.readNamespacedConfigMap({ name, namespace: this.namespace }));
     if (!current) {
       await this.core.createNamespacedConfigMap({ namespace: this.namespace, body: { metadata: meta, data: sortedObject(data) } });
       return 'created';
@@ -68,7 +74,7 @@ export class OutputWriter {
     await this.core.replaceNamespacedConfigMap({
       name,
       namespace: this.namespace,
-      body: { metadata: { ...meta, resourceVersion: current.metadata?.resourceVersion, labels: { ...current.metadata?.labels, ...meta.labels }, annotations: { ...current.metadata?.annotations, ...meta.annotations } }, data: sortedObject(data) },
+      body: { metadata: updatedMeta(current, meta), data: sortedObject(data) },
     });
     return 'updated';
   }
@@ -79,12 +85,7 @@ export class OutputWriter {
     for (const k of [...files.keys()].sort()) data[k] = files.get(k)!.toString('base64');
     const hash = contentHash({ ...data, ...Object.fromEntries(Object.entries(opts.annotations ?? {}).map(([k, v]) => [`@${k}`, v])) });
     const meta = { name, namespace: this.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY }, annotations: { ...opts.annotations, [CONTENT_HASH_ANNOTATION]: hash } };
-    let current: V1Secret | undefined;
-    try {
-      current = await this.core.readNamespacedSecret({ name, namespace: this.namespace });
-    } catch (err) {
-      if (statusCode(err) !== 404) throw err;
-    }
+    const current: V1Secret | undefined = await readIfPresent(() => this.core.readNamespacedSecret({ name, namespace: this.namespace }));
     if (!current) {
       await this.core.createNamespacedSecret({ namespace: this.namespace, body: { metadata: meta, type: opts.type ?? 'Opaque', data } });
       return 'created';
@@ -95,7 +96,7 @@ export class OutputWriter {
     await this.core.replaceNamespacedSecret({
       name,
       namespace: this.namespace,
-      body: { metadata: { ...meta, resourceVersion: current.metadata?.resourceVersion, labels: { ...current.metadata?.labels, ...meta.labels }, annotations: { ...current.metadata?.annotations, ...meta.annotations } }, type: current.type ?? opts.type ?? 'Opaque', data },
+      body: { metadata: updatedMeta(current, meta), type: current.type ?? opts.type ?? 'Opaque', data },
     });
     return 'updated';
   }

@@ -1,6 +1,6 @@
 /** `hcp-metrics-proxy proxy`: the metrics-proxy server. */
 import { ConfigError, errorMessage } from '../common/errors.js';
-import { FlagError, flagsHelp, parseFlags, type FlagSpecs } from '../common/flags.js';
+import { commandFlags, type FlagSpecs } from '../common/flags.js';
 import { startHttpsServer } from '../common/https-server.js';
 import { createLogger, setLogLevel, type LogLevel } from '../common/log.js';
 import { createProxyAuth, DEFAULT_ALLOWED_SUBJECTS, type ProxyAuth } from './auth/index.js';
@@ -35,17 +35,8 @@ export const proxyFlags = {
 
 export async function runProxy(argv: string[]): Promise<void> {
   const logger = createLogger('proxy');
-  let flags;
-  try {
-    flags = parseFlags(argv, proxyFlags);
-  } catch (err) {
-    if (err instanceof FlagError) throw new Error(`${err.message}\n\n${flagsHelp('proxy', proxyFlags)}`);
-    throw err;
-  }
-  if (flags.help) {
-    console.log(flagsHelp('proxy', proxyFlags));
-    return;
-  }
+  const flags = commandFlags('proxy', argv, proxyFlags);
+  if (!flags) return;
   setLogLevel(flags['log-level'] as LogLevel);
   const missing = (['config', 'tls-cert-file', 'tls-key-file'] as const).filter((f) => !flags[f]);
   if (missing.length > 0) throw new Error(`missing required flag(s): ${missing.map((f) => '--' + f).join(', ')}`);

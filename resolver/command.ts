@@ -1,7 +1,7 @@
 /** `hcp-metrics-proxy resolver`: the endpoint resolver (DESIGN §3). */
 import { KubeConfig } from '@kubernetes/client-node';
 import { errorMessage } from '../common/errors.js';
-import { FlagError, flagsHelp, parseFlags, type FlagSpecs } from '../common/flags.js';
+import { commandFlags, type FlagSpecs } from '../common/flags.js';
 import { createLogger, setLogLevel, type LogLevel } from '../common/log.js';
 import { startResolver } from './resolver.js';
 
@@ -35,17 +35,8 @@ export function loadKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv 
 }
 
 export async function runResolver(argv: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseFlags(argv, resolverFlags);
-  } catch (err) {
-    if (err instanceof FlagError) throw new Error(`${err.message}\n\n${flagsHelp('resolver', resolverFlags)}`);
-    throw err;
-  }
-  if (flags.help) {
-    console.log(flagsHelp('resolver', resolverFlags));
-    return;
-  }
+  const flags = commandFlags('resolver', argv, resolverFlags);
+  if (!flags) return;
   setLogLevel(flags['log-level'] as LogLevel);
   const logger = createLogger('resolver');
   const missing = (['tls-cert-file', 'tls-key-file', 'client-ca-file'] as const).filter((f) => !flags[f]);
