@@ -7,6 +7,7 @@
  */
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { compileRelabelConfigs } from '../proxy/relabel/compile.js';
+import type { RelabelRule } from '../proxy/relabel/types.js';
 import { errorMessage } from '../common/errors.js';
 import { LABEL_ANNOTATIONS, type Inventory, type Monitor, type MonitorEndpoint } from './monitors.js';
 import { MaterialError, TlsMaterial } from './tls-material.js';
@@ -160,16 +161,31 @@ function endpointConfig(m: Monitor, e: MonitorEndpoint, i: number, t: Target, ma
   }
   const ann = m.object.metadata.annotations ?? {};
   out.metricsEndpoint = ann[LABEL_ANNOTATIONS.endpoint] ?? portName ?? 'metrics';
-  if (e.metricRelabelings && e.metricRelabelings.length > 0) {
-    try {
-      compileRelabelConfigs(e.metricRelabelings, `${where}.metricRelabelings`);
-    } catch (err) {
-      throw new MonitorError('InvalidRelabeling', errorMessage(err));
+  if (e.relabelings && e.relabelings.length > 0) {
+    const rules = compiledRules(e.relabelings, `${where}.relabelings`);
+    const unknown = [...new Set(rules.flatMap((r) => r.sourceLabels).filter((l) => l.startsWith('__') && !TARGET_DISCOVERY_LABELS.has(l)))];
+    if (unknown.length > 0) {
+      warnings.push(`${m.kind} ${m.object.metadata.name}: ${where}.relabelings read ${unknown.join(', ')}, which the proxy does not know (it offers ${[...TARGET_DISCOVERY_LABELS].join(', ')}); they read as empty`);
     }
+    out.relabelings = e.relabelings;
+  }
+  if (e.metricRelabelings && e.metricRelabelings.length > 0) {
+    compiledRules(e.metricRelabelings, `${where}.metricRelabelings`);
     out.metricRelabelings = e.metricRelabelings;
   }
   if (e.scrapeTimeout) out.scrapeTimeout = e.scrapeTimeout;
   return out;
+}
+
+/** Discovery labels the proxy sets for target relabeling (proxy/scrape/targets.ts). */
+const TARGET_DISCOVERY_LABELS: ReadonlySet<string> = new Set(['__address__', '__scheme__', '__metrics_path__', '__meta_kubernetes_pod_name', '__meta_kubernetes_pod_ip']);
+
+function compiledRules(raw: unknown[], where: string): RelabelRule[] {
+  try {
+    return compileRelabelConfigs(raw, where);
+  } catch (err) {
+    throw new MonitorError('InvalidRelabeling', errorMessage(err));
+  }
 }
 
 function targetLabels(m: Monitor, t: Target, warnings: string[]): Record<string, string> {

@@ -36,6 +36,7 @@ export interface MonitorEndpoint {
   path?: string;
   scheme?: string;
   tlsConfig?: MonitorTLSConfig;
+  relabelings?: unknown[];
   metricRelabelings?: unknown[];
   scrapeTimeout?: string;
 }

@@ -43,6 +43,7 @@ const ENDPOINT_KEY_LIST = [
   'metricsService',
   'metricsEndpoint',
   'targetLabels',
+  'relabelings',
   'metricRelabelings',
   'scrapeTimeout',
 ] as const;
@@ -70,6 +71,8 @@ interface EndpointFields {
   metricsService?: string;
   metricsEndpoint?: string;
   targetLabels?: Record<string, string>;
+  relabelings?: RelabelConfig[];
+  relabelRules?: RelabelRule[];
   metricRelabelings?: RelabelConfig[];
   metricRelabelRules?: RelabelRule[];
   scrapeTimeoutSeconds?: number;
@@ -196,6 +199,8 @@ function parseComponent(raw: unknown, path: string, mapKey: string | undefined, 
     metricsService: serviceName ?? name,
     metricsEndpoint: 'metrics',
     targetLabels: {},
+    relabelings: [],
+    relabelRules: [],
     metricRelabelings: [],
     metricRelabelRules: [],
     scrapeTimeoutSeconds: opts.defaultScrapeTimeoutSeconds ?? DEFAULT_SCRAPE_TIMEOUT_SECONDS,
@@ -271,6 +276,13 @@ function readEndpointFields(obj: Obj, path: string, c: Checker): EndpointFields 
     });
   }
 
+  if (obj.relabelings !== undefined && obj.relabelings !== null) {
+    const raw = obj.relabelings;
+    if (!Array.isArray(raw)) c.fail(at('relabelings'), `must be a list, got ${describeValue(raw)}`);
+    f.relabelRules = compileRelabelConfigs(raw, at('relabelings'), c.source);
+    f.relabelings = raw as RelabelConfig[];
+  }
+
   if (obj.metricRelabelings !== undefined && obj.metricRelabelings !== null) {
     const raw = obj.metricRelabelings;
     if (!Array.isArray(raw)) c.fail(at('metricRelabelings'), `must be a list, got ${describeValue(raw)}`);
@@ -310,6 +322,8 @@ function applyFields(own: EndpointFields, base: EndpointConfig, path: string, c:
     metricsService: own.metricsService ?? base.metricsService,
     metricsEndpoint: own.metricsEndpoint ?? base.metricsEndpoint,
     targetLabels: { ...(own.targetLabels ?? base.targetLabels) },
+    relabelings: [...(own.relabelings ?? base.relabelings)],
+    relabelRules: [...(own.relabelRules ?? base.relabelRules)],
     metricRelabelings: [...(own.metricRelabelings ?? base.metricRelabelings)],
     metricRelabelRules: [...(own.metricRelabelRules ?? base.metricRelabelRules)],
     scrapeTimeoutSeconds: own.scrapeTimeoutSeconds ?? base.scrapeTimeoutSeconds,

@@ -24,6 +24,13 @@ export interface EndpointConfig {
   metricsEndpoint: string;
   /** Static labels added to every sample (e.g. `apiserver: kube-apiserver`). */
   targetLabels: Record<string, string>;
+  /**
+   * Target relabeling (prometheus-operator `relabelings`), applied per pod to the target labels before
+   * the scrape: it can rename or set target labels, or drop the pod. As written in the file.
+   */
+  relabelings: RelabelConfig[];
+  /** Compiled form of `relabelings`. */
+  relabelRules: RelabelRule[];
   /** As written in the file, kept for /components and for diffing. */
   metricRelabelings: RelabelConfig[];
   /** Compiled form of `metricRelabelings`, validated at load time. */

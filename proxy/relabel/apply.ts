@@ -22,6 +22,17 @@ export function relabel(labels: LabelSet, rules: readonly RelabelRule[]): boolea
   return labels.size > 0 && (labels.get('__name__') ?? '') !== '';
 }
 
+/**
+ * Target relabeling (prometheus-operator `relabelings`): the same rules over a target's labels, which
+ * carry no `__name__`. Returns false when a rule drops the target.
+ */
+export function relabelTarget(labels: LabelSet, rules: readonly RelabelRule[]): boolean {
+  for (let i = 0; i < rules.length; i++) {
+    if (!applyRule(labels, rules[i]!)) return false;
+  }
+  return true;
+}
+
 function setLabel(labels: LabelSet, name: string, value: string): void {
   if (value === '') labels.delete(name);
   else labels.set(name, value);

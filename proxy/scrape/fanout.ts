@@ -5,9 +5,10 @@
 import type { EndpointConfig } from '../config/types.js';
 import { openMetricsToText } from '../exposition/convert.js';
 import { mergePods, type MergeDrop, type MergedFamily } from '../exposition/merge.js';
-import { instanceLabel, makeTargetLabels, type TargetLabels } from '../exposition/target.js';
+import { makeTargetLabels } from '../exposition/target.js';
 import type { ExpositionFormat, PodExposition } from '../exposition/types.js';
 import type { PodScrapeResult, PodTarget } from './pod-scrape.js';
+import { endpointTargets } from './targets.js';
 import type { PodScraper, RuleSource } from './task.js';
 
 export interface FanoutRequest {
@@ -34,23 +35,6 @@ export interface FanoutResult {
 const ACCEPT_OPENMETRICS = 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 const ACCEPT_TEXT = 'text/plain;version=0.0.4,*/*;q=0.1';
 
-/** The labels standalone Prometheus (honor_labels: false) gives a sample of this pod. */
-export function targetPairsFor(endpoint: EndpointConfig, pod: PodTarget): [string, string][] {
-  return [
-    ['job', endpoint.metricsJob],
-    ['namespace', endpoint.metricsNamespace],
-    ['service', endpoint.metricsService],
-    ['endpoint', endpoint.metricsEndpoint],
-    ['pod', pod.name],
-    ['instance', instanceLabel(pod.ip, endpoint.metricsPort)],
-    ...Object.entries(endpoint.targetLabels),
-  ];
-}
-
-export function targetLabelsFor(endpoint: EndpointConfig, pod: PodTarget): TargetLabels {
-  return makeTargetLabels(targetPairsFor(endpoint, pod));
-}
-
 function syntheticFamily(name: string, help: string, lines: string[]): MergedFamily {
   return { name, type: 'gauge', typed: true, help, unit: undefined, chunks: [Buffer.from(lines.join(''))], samples: lines.length };
 }
@@ -58,11 +42,12 @@ function syntheticFamily(name: string, help: string, lines: string[]): MergedFam
 export async function fanOut(req: FanoutRequest): Promise<FanoutResult> {
   const started = process.hrtime.bigint();
   const e = req.endpoint;
-  const pairs = req.pods.map((pod) => targetPairsFor(e, pod));
-  const targets = pairs.map((p) => makeTargetLabels(p));
+  // Pods the endpoint's relabelings drop are not targets at all: no scrape, no `up`.
+  const kept = endpointTargets(e, req.pods);
+  const targets = kept.map((t) => makeTargetLabels(t.pairs));
   const timeoutMs = Math.max(1, Math.round(req.timeoutSeconds * 1000));
   const results = await Promise.all(
-    req.pods.map((pod, i) =>
+    kept.map(({ pod, pairs }) =>
       req.scraper.scrape({
         pod,
         poolId: req.poolId,
@@ -80,7 +65,7 @@ export async function fanOut(req: FanoutRequest): Promise<FanoutResult> {
         timeoutHeaderSeconds: req.timeoutSeconds,
         maxBodyBytes: req.maxBodyBytes,
         accept: req.acceptOpenMetrics ? ACCEPT_OPENMETRICS : ACCEPT_TEXT,
-        target: pairs[i]!,
+        target: pairs,
         rules: req.rules,
       }),
     ),

@@ -109,6 +109,18 @@ describe('generator: configuration from monitors', function () {
     expect((kas.resources.get('configmaps', FIXTURE_NS, 'metrics-proxy-config')!.data as Record<string, string>)['config.yaml']).to.equal('mine');
   });
 
+  it('passes relabelings through, warning about discovery labels the proxy cannot offer', async () => {
+    const relabelings = [
+      { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'replica' },
+      { sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' },
+    ];
+    kas.resources.create('servicemonitors.monitoring.coreos.com', { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'etcd-relabeled', namespace: FIXTURE_NS }, spec: { selector: { matchLabels: { app: 'etcd' } }, endpoints: [{ port: 'metrics', scheme: 'http', relabelings }] } });
+    const r = await generateOnce(await options());
+    expect(r.result.config.components.find((c) => c.name === 'etcd-relabeled')).to.deep.include({ relabelings });
+    expect(r.result.warnings.join('\n')).to.match(/ServiceMonitor etcd-relabeled: spec\.endpoints\[0\]\.relabelings read __meta_kubernetes_pod_node_name, which the proxy does not know/);
+    expect(r.result.warnings.join('\n')).not.to.match(/read __meta_kubernetes_pod_name/);
+  });
+
   it('reads monitoring.rhobs/v1 monitors too when the API serves them', async () => {
     for (const t of monitorTypes('monitoring.rhobs')) kas.resources.serve(t);
     kas.resources.create('servicemonitors.monitoring.rhobs', { apiVersion: 'monitoring.rhobs/v1', kind: 'ServiceMonitor', metadata: { name: 'rhobs-etcd', namespace: FIXTURE_NS }, spec: { selector: { matchLabels: { app: 'etcd' } }, endpoints: [{ port: 'etcd-client', scheme: 'http' }] } });

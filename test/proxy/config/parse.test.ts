@@ -203,6 +203,8 @@ components:
         metricsService: 'etcd',
         metricsEndpoint: 'metrics',
         targetLabels: {},
+        relabelings: [],
+        relabelRules: [],
         metricRelabelings: [],
         metricRelabelRules: [],
         scrapeTimeoutSeconds: 10,
@@ -240,6 +242,7 @@ components:
   metricsJob: apiserver
   metricsService: kubernetes
   targetLabels: {apiserver: kube-apiserver}
+  relabelings: [{targetLabel: cluster, replacement: hosted}]
   metricRelabelings: [{sourceLabels: [__name__], regex: "x_.*", action: drop}]
   scrapeTimeout: 5s
   endpoints:
@@ -272,6 +275,8 @@ components:
         metricsService: 'kubernetes',
         metricsEndpoint: 'metrics',
         targetLabels: { apiserver: 'kube-apiserver' },
+        relabelings: kas.relabelings,
+        relabelRules: kas.relabelRules,
         metricRelabelings: kas.metricRelabelings,
         metricRelabelRules: kas.metricRelabelRules,
         scrapeTimeoutSeconds: 5,
@@ -283,6 +288,7 @@ components:
       // Its own client pair replaces the parent's; the CA is still inherited.
       expect(e3).to.include({ certFile: '/other.crt', keyFile: '/other.key', caFile: '/ca.crt' });
       expect(e3.metricRelabelRules).to.deep.equal([]);
+      expect(e3.relabelings, 'relabelings are inherited too').to.deep.equal([{ targetLabel: 'cluster', replacement: 'hosted' }]);
       // Inherited maps are copies, not shared with the component.
       expect(e1.targetLabels).to.not.equal(kas.targetLabels);
     });
@@ -335,6 +341,8 @@ components:
       ['reserved target label', withComponent({ targetLabels: { __address__: 'x' } }), 'components[0].targetLabels.__address__: label names starting with "__" are reserved'],
       ['target label the proxy sets', withComponent({ targetLabels: { job: 'x' } }), 'components[0].targetLabels.job: set by the proxy itself'],
       ['metricRelabelings not a list', withComponent({ metricRelabelings: { action: 'drop' } }), 'components[0].metricRelabelings: must be a list, got a mapping'],
+      ['relabelings not a list', withComponent({ relabelings: 'x' }), 'components[0].relabelings: must be a list, got "x"'],
+      ['bad relabelings regex', withComponent({ endpoints: [{ metricsPort: 1, relabelings: [{ sourceLabels: ['pod'], regex: '(', action: 'keep' }] }] }), 'components[0].endpoints[0].relabelings[0].regex: error parsing regexp: missing closing ): `^(?:()$`'],
       ['endpoints not a list', withComponent({ endpoints: { a: 1 } }), 'components[0].endpoints: must be a list, got a mapping'],
       ['components a string', JSON.stringify({ endpointResolver: { url: 'https://er' }, components: 'x' }), 'components: must be a list of components'],
       ['missing endpointResolver', JSON.stringify({ components: [] }), 'endpointResolver: required'],

@@ -307,6 +307,33 @@ describe('proxy server (on a local stack)', function () {
       expect((await get('/metrics/etcd-again')).status).to.equal(404);
     });
 
+    it('applies relabelings per pod: rewritten and added target labels, a dropped pod is not scraped', async () => {
+      const doc = YAML.parse(originalConfig) as { components: Record<string, unknown>[] };
+      const etcd = doc.components.find((c) => c.name === 'etcd')!;
+      const relabelings = [
+        { action: 'drop', sourceLabels: ['__meta_kubernetes_pod_name'], regex: 'etcd-1' },
+        { targetLabel: 'job', replacement: 'etcd-relabeled' },
+        { sourceLabels: ['pod'], regex: 'etcd-(\\d+)', targetLabel: 'member', replacement: 'm$1' },
+      ];
+      doc.components.push({ ...etcd, name: 'etcd-relabeled', relabelings });
+      try {
+        writeAtomically(stack.configFile, YAML.stringify(doc));
+        await eventually(async () => ((await servedComponents()).includes('/metrics/etcd-relabeled') ? true : undefined), 20_000, '/metrics/etcd-relabeled');
+        const a = await get('/metrics/etcd-relabeled');
+        expect(a.status).to.equal(200);
+        const samples = parseSamples(a.body);
+        const up = samples.filter((s) => s.name === 'up');
+        expect(up.map((s) => [s.labels.pod, s.labels.job, s.labels.member, s.value])).to.deep.equal([
+          ['etcd-0', 'etcd-relabeled', 'm0', '1'],
+          ['etcd-2', 'etcd-relabeled', 'm2', '1'],
+        ]);
+        expect(samples.some((s) => s.labels.pod === 'etcd-1'), 'etcd-1 dropped').to.equal(false);
+        expect(samples.filter((s) => s.name !== 'up').every((s) => s.labels.job === 'etcd-relabeled' && /^m[02]$/.test(s.labels.member ?? ''))).to.equal(true);
+      } finally {
+        await restoreConfig();
+      }
+    });
+
     it('follows a Kubernetes ConfigMap volume: config.yaml -> ..data/config.yaml, ..data swapped atomically', async () => {
       const doc = YAML.parse(originalConfig) as { components: Record<string, unknown>[] };
       const etcd = doc.components.find((c) => c.name === 'etcd')!;
