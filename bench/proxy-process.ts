@@ -50,7 +50,9 @@ function get(url: string, ca: Buffer): Promise<number> {
 
 export async function startProxyProcess(args: { listenHost: string; flags: string[]; ca: Buffer; readyTimeoutMs?: number }): Promise<ProxyProcess> {
   const port = await freePort(args.listenHost);
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'proxy', ...args.flags, '--listen', `${args.listenHost}:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_PROXY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the proxy process.
+  const nodeArgs = (process.env.BENCH_PROXY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, CLI, 'proxy', ...args.flags, '--listen', `${args.listenHost}:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const keep = (b: Buffer) => (tail = (tail + b.toString('utf8')).slice(-LOG_TAIL_BYTES));
   child.stdout!.on('data', keep);
