@@ -8,6 +8,7 @@
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { compileRelabelConfigs } from '../proxy/relabel/compile.js';
 import type { RelabelRule } from '../proxy/relabel/types.js';
+import { parseSelector as parseLabelSelector, SelectorError, selectorMatches, type PodSelector, type SelectorRequirement } from '../common/label-selector.js';
 import { errorMessage } from '../common/errors.js';
 import { LABEL_ANNOTATIONS, type Inventory, type Monitor, type MonitorEndpoint } from './monitors.js';
 import { MaterialError, TlsMaterial } from './tls-material.js';
@@ -79,30 +80,41 @@ function containerPort(pods: readonly V1Pod[], name: string): number | undefined
 
 interface Target {
   selector: Record<string, string>;
+  /** A PodMonitor's matchExpressions (a Service's pod selector is always a plain map). */
+  matchExpressions: SelectorRequirement[];
   pods: V1Pod[];
   service?: V1Service;
 }
 
-function serviceTarget(m: Monitor, inv: Inventory): Target {
+/** The monitor's spec.selector as a LabelSelector; an empty one selects everything, as in Kubernetes. */
+function monitorSelector(m: Monitor): PodSelector {
   const sel = m.object.spec.selector ?? {};
-  if ((sel.matchExpressions ?? []).length > 0) throw new MonitorError('UnsupportedSelector', 'spec.selector.matchExpressions is not supported; select the Service with matchLabels');
-  const wanted = sel.matchLabels ?? {};
-  const services = inv.services.filter((s) => matchLabels(wanted, s.metadata?.labels)).sort(byName);
-  if (services.length === 0) throw new MonitorError('SelectorMatchesNothing', `spec.selector ${JSON.stringify(wanted)} matches no Service in namespace ${inv.namespace}`);
+  const raw = { matchLabels: sel.matchLabels ?? {}, matchExpressions: sel.matchExpressions ?? [] };
+  if (Object.keys(raw.matchLabels).length === 0 && raw.matchExpressions.length === 0) return { matchLabels: {}, matchExpressions: [] };
+  try {
+    return parseLabelSelector(raw);
+  } catch (err) {
+    if (err instanceof SelectorError) throw new MonitorError('InvalidMonitor', `spec.${err.message}`);
+    throw err;
+  }
+}
+
+function serviceTarget(m: Monitor, inv: Inventory): Target {
+  const wanted = monitorSelector(m);
+  const services = inv.services.filter((s) => selectorMatches(wanted, s.metadata?.labels ?? {})).sort(byName);
+  if (services.length === 0) throw new MonitorError('SelectorMatchesNothing', `spec.selector ${JSON.stringify(m.object.spec.selector ?? {})} matches no Service in namespace ${inv.namespace}`);
   const service = services[0]!;
   const selector = service.spec?.selector ?? {};
   if (Object.keys(selector).length === 0) throw new MonitorError('SelectorMatchesNothing', `Service "${service.metadata?.name}" has no pod selector`);
-  return { selector, service, pods: inv.pods.filter((p) => matchLabels(selector, p.metadata?.labels)) };
+  return { selector, matchExpressions: [], service, pods: inv.pods.filter((p) => matchLabels(selector, p.metadata?.labels)) };
 }
 
 function podTarget(m: Monitor, inv: Inventory): Target {
-  const sel = m.object.spec.selector ?? {};
-  if ((sel.matchExpressions ?? []).length > 0) throw new MonitorError('UnsupportedSelector', 'spec.selector.matchExpressions is not supported by the proxy configuration; use matchLabels');
-  const selector = { ...(sel.matchLabels ?? {}) };
-  if (Object.keys(selector).length === 0) throw new MonitorError('UnsupportedSelector', 'spec.selector is empty: it would select every pod in the namespace');
-  const pods = inv.pods.filter((p) => matchLabels(selector, p.metadata?.labels));
-  if (pods.length === 0) throw new MonitorError('SelectorMatchesNothing', `spec.selector ${JSON.stringify(selector)} matches no pod in namespace ${inv.namespace}`);
-  return { selector, pods };
+  const sel = monitorSelector(m);
+  if (Object.keys(sel.matchLabels).length === 0 && sel.matchExpressions.length === 0) throw new MonitorError('UnsupportedSelector', 'spec.selector is empty: it would select every pod in the namespace');
+  const pods = inv.pods.filter((p) => selectorMatches(sel, p.metadata?.labels ?? {}));
+  if (pods.length === 0) throw new MonitorError('SelectorMatchesNothing', `spec.selector ${JSON.stringify(m.object.spec.selector)} matches no pod in namespace ${inv.namespace}`);
+  return { selector: sel.matchLabels, matchExpressions: sel.matchExpressions, pods };
 }
 
 function resolvePort(m: Monitor, e: MonitorEndpoint, t: Target, where: string): { port: number; portName?: string } {
@@ -216,7 +228,8 @@ function component(m: Monitor, inv: Inventory, material: TlsMaterial, warnings: 
   const [first, ...rest] = eps;
   return {
     name: meta.name,
-    selector: t.selector,
+    // The LabelSelector form only when needed: HyperShift's resolver and config know the plain map.
+    selector: t.matchExpressions.length > 0 ? { matchLabels: t.selector, matchExpressions: t.matchExpressions } : t.selector,
     ...first,
     metricsJob: ann[LABEL_ANNOTATIONS.job] ?? meta.name,
     ...(ann[LABEL_ANNOTATIONS.namespace] ? { metricsNamespace: ann[LABEL_ANNOTATIONS.namespace] } : {}),

@@ -10,6 +10,7 @@ import https from 'node:https';
 import { errorMessage } from '../common/errors.js';
 import type { EndpointResolverConfig } from './config/types.js';
 import type { PodTarget } from './scrape/pod-scrape.js';
+import { selectorKey, type PodSelector, type SelectorRequirement } from '../common/label-selector.js';
 
 export class ResolverUnavailableError extends Error {
   constructor(
@@ -37,10 +38,6 @@ interface Entry {
 
 const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
-function selectorKey(selector: Record<string, string>): string {
-  return JSON.stringify(Object.keys(selector).sort().map((k) => [k, selector[k]]));
-}
-
 export class ResolverClient {
   private readonly cache = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<PodTarget[]>>();
@@ -61,7 +58,9 @@ export class ResolverClient {
     this.now = opts.now ?? Date.now;
   }
 
-  async resolve(selector: Record<string, string>): Promise<PodTarget[]> {
+  /** Pods matching the labels (and the expressions, when a component has them). */
+  async resolve(matchLabels: Record<string, string>, matchExpressions: readonly SelectorRequirement[] = []): Promise<PodTarget[]> {
+    const selector: PodSelector = { matchLabels, matchExpressions: [...matchExpressions] };
     const key = selectorKey(selector);
     const hit = this.cache.get(key);
     const t = this.now();
@@ -115,9 +114,10 @@ export class ResolverClient {
     return this.agent;
   }
 
-  private call(selector: Record<string, string>): Promise<PodTarget[]> {
+  private call(selector: PodSelector): Promise<PodTarget[]> {
     const url = new URL('/resolve', this.config.url);
-    const payload = JSON.stringify({ selector });
+    // HyperShift's resolver understands the plain map; the LabelSelector form only when it is needed.
+    const payload = JSON.stringify({ selector: selector.matchExpressions.length === 0 ? selector.matchLabels : selector });
     return new Promise<PodTarget[]>((resolve, reject) => {
       let agent: http.Agent;
       try {

@@ -3,7 +3,7 @@
  * and dropped on any change, so a steady stream of scrapes costs a map lookup, not a scan.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { selectorKey, selectorMatches, type PodSelector } from './selector.js';
+import { selectorKey, selectorMatches, type PodSelector } from '../common/label-selector.js';
 
 export interface ResolvedPod {
   name: string;

@@ -8,7 +8,7 @@ import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import type { ResolverMetrics } from './metrics.js';
 import type { PodIndex } from './pod-index.js';
-import { parseSelector, SelectorError } from './selector.js';
+import { parseSelector, SelectorError } from '../common/label-selector.js';
 
 export const MAX_RESOLVE_BODY_BYTES = 64 * 1024;
 

@@ -13,6 +13,7 @@ import YAML from 'yaml';
 import { compileRelabelConfigs } from '../relabel/index.js';
 import type { RelabelConfig, RelabelRule } from '../relabel/types.js';
 import { parsePrometheusDurationMs } from '../../common/duration.js';
+import { parseSelector as parseLabelSelector, SelectorError, type SelectorRequirement } from '../../common/label-selector.js';
 import type { ComponentConfig, EndpointConfig, EndpointResolverConfig, ProxyConfig, Scheme } from './types.js';
 import { Checker, describeValue, isK8sLabelKey, isK8sLabelValue, keyPath, LABEL_NAME_RE, type Obj } from './validate.js';
 
@@ -184,7 +185,7 @@ function parseComponent(raw: unknown, path: string, mapKey: string | undefined, 
     c.fail(namePath, `must be URL-path-safe (letters, digits, "-", ".", "_", "~", starting with a letter or digit, at most 253 characters), got ${describeValue(name)}`);
   }
 
-  const selector = parseSelector(obj.selector, keyPath(path, 'selector'), c);
+  const { selector, matchExpressions } = parseSelector(obj.selector, keyPath(path, 'selector'), c);
   const serviceName = c.optToken(obj, 'serviceName', path);
   const own = readEndpointFields(obj, path, c);
   if (own.metricsPort === undefined) c.fail(keyPath(path, 'metricsPort'), 'required');
@@ -214,7 +215,7 @@ function parseComponent(raw: unknown, path: string, mapKey: string | undefined, 
     obj.endpoints.forEach((epRaw, i) => endpoints.push(parseEndpoint(epRaw, `${epsPath}[${i}]`, endpoint0, c)));
   }
 
-  return { name, selector, ...endpoint0, endpoints };
+  return { name, selector, ...(matchExpressions.length > 0 ? { matchExpressions } : {}), ...endpoint0, endpoints };
 }
 
 /** Endpoints 1..n: same keys as a component minus name/selector/endpoints; metricsPort required, the rest inherited. */
@@ -226,8 +227,25 @@ function parseEndpoint(raw: unknown, path: string, parent: EndpointConfig, c: Ch
   return applyFields(own, parent, path, c);
 }
 
-function parseSelector(raw: unknown, path: string, c: Checker): Record<string, string> {
+/** HyperShift's matchLabels map, or a Kubernetes LabelSelector (matchLabels and/or matchExpressions). */
+function parseSelector(raw: unknown, path: string, c: Checker): { selector: Record<string, string>; matchExpressions: SelectorRequirement[] } {
   if (raw === undefined || raw === null) c.fail(path, 'required');
+  const r = raw as Obj;
+  if (isMapping(raw) && (isMapping(r.matchLabels) || Array.isArray(r.matchExpressions))) {
+    try {
+      const s = parseLabelSelector(raw);
+      return { selector: s.matchLabels, matchExpressions: s.matchExpressions };
+    } catch (err) {
+      if (!(err instanceof SelectorError)) throw err;
+      // "selector.matchExpressions[0].operator must be ..." → that key path and the rest.
+      const m = /^selector(\S*?):? (.*)$/.exec(err.message);
+      c.fail(path + (m?.[1] ?? ''), m?.[2] ?? err.message);
+    }
+  }
+  return { selector: parseSelectorMap(raw, path, c), matchExpressions: [] };
+}
+
+function parseSelectorMap(raw: unknown, path: string, c: Checker): Record<string, string> {
   const sel = c.stringMap(raw, path, (k, v) => {
     if (!isK8sLabelKey(k)) return 'invalid label key';
     if (!isK8sLabelValue(v)) return `invalid label value ${describeValue(v)}`;

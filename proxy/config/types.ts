@@ -2,6 +2,7 @@
  * The proxy configuration file (DESIGN.md §4): a superset of HyperShift's metrics-proxy `config.yaml`.
  * These are the *validated* shapes, with every default already applied.
  */
+import type { SelectorRequirement } from '../../common/label-selector.js';
 import type { RelabelConfig, RelabelRule } from '../relabel/types.js';
 
 export type Scheme = 'http' | 'https';
@@ -42,8 +43,10 @@ export interface EndpointConfig {
 export interface ComponentConfig extends EndpointConfig {
   /** URL segment: the ServiceMonitor/PodMonitor name. */
   name: string;
-  /** Pod label selector sent to the endpoint resolver. */
+  /** Pod label selector sent to the endpoint resolver (its matchLabels). */
   selector: Record<string, string>;
+  /** The selector's matchExpressions, when the file gives the LabelSelector form with some. */
+  matchExpressions?: SelectorRequirement[];
   /** Endpoints 1..n (`/metrics/<name>/<n>`); endpoint 0 is the component itself. */
   endpoints: EndpointConfig[];
 }

@@ -188,7 +188,7 @@ async function scrape(opts: ProxyAppOptions, req: Request, res: Response): Promi
 
   let pods;
   try {
-    pods = await resolver.resolve(component.selector);
+    pods = await resolver.resolve(component.selector, component.matchExpressions);
   } catch (err) {
     if (err instanceof ResolverUnavailableError) return reply(503, err.message, err.retryAfterSeconds);
     throw err;

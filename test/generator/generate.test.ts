@@ -121,6 +121,21 @@ describe('generator: configuration from monitors', function () {
     expect(r.result.warnings.join('\n')).not.to.match(/read __meta_kubernetes_pod_name/);
   });
 
+  it('understands matchExpressions: a ServiceMonitor selects its Service, a PodMonitor passes them to the proxy', async () => {
+    kas.resources.create('servicemonitors.monitoring.coreos.com', { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'etcd-by-expression', namespace: FIXTURE_NS }, spec: { selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['etcd'] }] }, endpoints: [{ port: 'metrics', scheme: 'http' }] } });
+    const podSelector = { matchLabels: { app: 'etcd' }, matchExpressions: [{ key: 'canary', operator: 'DoesNotExist' }] };
+    kas.resources.create('podmonitors.monitoring.coreos.com', { apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', metadata: { name: 'etcd-pods', namespace: FIXTURE_NS }, spec: { selector: podSelector, podMetricsEndpoints: [{ port: 'metrics', scheme: 'http' }] } });
+    kas.resources.create('podmonitors.monitoring.coreos.com', { apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', metadata: { name: 'bad-operator', namespace: FIXTURE_NS }, spec: { selector: { matchExpressions: [{ key: 'app', operator: 'Like', values: ['x'] }] }, podMetricsEndpoints: [{ port: 'metrics' }] } });
+    const r = await generateOnce(await options());
+    const byName = (n: string) => r.result.config.components.find((c) => c.name === n) as Record<string, unknown> | undefined;
+    expect(byName('etcd-by-expression')?.selector, 'the Service pod selector, a plain map').to.deep.equal(byName('etcd')?.selector);
+    expect(byName('etcd-pods')?.selector).to.deep.equal({ matchLabels: { app: 'etcd' }, matchExpressions: [{ key: 'canary', operator: 'DoesNotExist', values: [] }] });
+    expect(r.result.problems.map((p) => `${p.name} ${p.reason} ${p.message}`)).to.deep.equal(['bad-operator InvalidMonitor spec.selector.matchExpressions[0].operator must be one of In, NotIn, Exists, DoesNotExist, not "Like"']);
+    // The proxy loads it, with the expressions.
+    const loaded = parseProxyConfig(r.configYaml, { source: 'generated', defaultNamespace: FIXTURE_NS });
+    expect(loaded.components.find((c) => c.name === 'etcd-pods')?.matchExpressions).to.deep.equal([{ key: 'canary', operator: 'DoesNotExist', values: [] }]);
+  });
+
   it('reads monitoring.rhobs/v1 monitors too when the API serves them', async () => {
     for (const t of monitorTypes('monitoring.rhobs')) kas.resources.serve(t);
     kas.resources.create('servicemonitors.monitoring.rhobs', { apiVersion: 'monitoring.rhobs/v1', kind: 'ServiceMonitor', metadata: { name: 'rhobs-etcd', namespace: FIXTURE_NS }, spec: { selector: { matchLabels: { app: 'etcd' } }, endpoints: [{ port: 'etcd-client', scheme: 'http' }] } });

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import type { V1Pod } from '@kubernetes/client-node';
 import { PodIndex, podRecord } from '../../resolver/pod-index.js';
-import { parseSelector } from '../../resolver/selector.js';
+import { parseSelector } from '../../common/label-selector.js';
 
 function pod(name: string, o: { labels?: Record<string, string>; ip?: string; phase?: string; ready?: boolean; terminating?: boolean } = {}): V1Pod {
   return {

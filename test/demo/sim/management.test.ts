@@ -5,6 +5,8 @@
  * Addresses: 127.0.111.x (pods); kube-apiserver, resolver and proxy on 127.0.0.1.
  */
 import { expect } from 'chai';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import YAML from 'yaml';
 import { memoryLogger } from '../../../common/log.js';
 import { scrapeProxy } from '../../../demo/client.js';
 import { DEMO_NAMESPACE, startLocalStack, type LocalStack } from '../../../demo/stack.js';
@@ -67,6 +69,27 @@ describe('demo: simulated management cluster (real endpoint resolver)', function
       expect(await ups('kube-controller-manager')).to.equal(before);
     } finally {
       await stack.management.setResolverRunning(true);
+    }
+  });
+
+  it('resolves a LabelSelector with matchExpressions (a PodMonitor that excludes a canary pod)', async () => {
+    const kcm = stack.controlPlane.component('kube-controller-manager');
+    const [canary, other] = kcm.pods;
+    stack.management.kas.resources.patch('pods', DEMO_NAMESPACE, canary!.name, { metadata: { labels: { canary: 'true' } } });
+    const original = readFileSync(stack.configFile, 'utf8');
+    const doc = YAML.parse(original) as { components: Record<string, unknown>[] };
+    const base = doc.components.find((c) => c.name === 'kube-controller-manager')!;
+    const selector = { matchLabels: base.selector, matchExpressions: [{ key: 'canary', operator: 'DoesNotExist' }] };
+    doc.components.push({ ...base, name: 'kcm-no-canary', selector });
+    writeFileSync(`${stack.configFile}.tmp`, YAML.stringify(doc));
+    renameSync(`${stack.configFile}.tmp`, stack.configFile);
+    try {
+      await eventually(async () => ((await scrapeProxy(`${stack.proxyUrl}/metrics/kcm-no-canary`, { caPem })).status === 200 ? true : undefined), 20_000, 'the new component');
+      await eventually(async () => ((await ups('kcm-no-canary')) === `${other!.name}=1@${other!.ip}:${kcm.port}` ? true : undefined), 10_000, 'only the pod without the canary label');
+      expect((await ups('kube-controller-manager')).split(',')).to.have.length(2);
+    } finally {
+      writeFileSync(`${stack.configFile}.tmp`, original);
+      renameSync(`${stack.configFile}.tmp`, stack.configFile);
     }
   });
 });

@@ -297,6 +297,18 @@ components:
       const cfg = parseProxyConfig(withComponent({ selector: { 'app.kubernetes.io/name': 'etcd', 'hypershift.openshift.io/hosted-control-plane': '' } }), opts);
       expect(cfg.components[0]!.selector).to.deep.equal({ 'app.kubernetes.io/name': 'etcd', 'hypershift.openshift.io/hosted-control-plane': '' });
     });
+
+    it('accepts the LabelSelector form with matchExpressions; the plain map has none', () => {
+      const cfg = parseProxyConfig(withComponent({ selector: { matchLabels: { app: 'etcd' }, matchExpressions: [{ key: 'canary', operator: 'DoesNotExist' }, { key: 'zone', operator: 'In', values: ['a', 'b'] }] } }), opts);
+      expect(cfg.components[0]!.selector).to.deep.equal({ app: 'etcd' });
+      expect(cfg.components[0]!.matchExpressions).to.deep.equal([
+        { key: 'canary', operator: 'DoesNotExist', values: [] },
+        { key: 'zone', operator: 'In', values: ['a', 'b'] },
+      ]);
+      const exprOnly = parseProxyConfig(withComponent({ selector: { matchExpressions: [{ key: 'app', operator: 'Exists' }] } }), opts);
+      expect(exprOnly.components[0]!.selector).to.deep.equal({});
+      expect(parseProxyConfig(withComponent({}), opts).components[0]).not.to.have.property('matchExpressions');
+    });
   });
 
   describe('invalid documents name the exact key path', () => {
@@ -341,6 +353,9 @@ components:
       ['reserved target label', withComponent({ targetLabels: { __address__: 'x' } }), 'components[0].targetLabels.__address__: label names starting with "__" are reserved'],
       ['target label the proxy sets', withComponent({ targetLabels: { job: 'x' } }), 'components[0].targetLabels.job: set by the proxy itself'],
       ['metricRelabelings not a list', withComponent({ metricRelabelings: { action: 'drop' } }), 'components[0].metricRelabelings: must be a list, got a mapping'],
+      ['bad selector operator', withComponent({ selector: { matchExpressions: [{ key: 'a', operator: 'Has' }] } }), 'components[0].selector.matchExpressions[0].operator: must be one of In, NotIn, Exists, DoesNotExist, not "Has"'],
+      ['In without values', withComponent({ selector: { matchLabels: { app: 'a' }, matchExpressions: [{ key: 'a', operator: 'In' }] } }), 'components[0].selector.matchExpressions[0].values: must be non-empty for operator In'],
+      ['empty LabelSelector', withComponent({ selector: { matchLabels: {}, matchExpressions: [] } }), 'components[0].selector: must not be empty'],
       ['relabelings not a list', withComponent({ relabelings: 'x' }), 'components[0].relabelings: must be a list, got "x"'],
       ['bad relabelings regex', withComponent({ endpoints: [{ metricsPort: 1, relabelings: [{ sourceLabels: ['pod'], regex: '(', action: 'keep' }] }] }), 'components[0].endpoints[0].relabelings[0].regex: error parsing regexp: missing closing ): `^(?:()$`'],
       ['endpoints not a list', withComponent({ endpoints: { a: 1 } }), 'components[0].endpoints: must be a list, got a mapping'],

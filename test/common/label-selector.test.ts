@@ -1,6 +1,6 @@
 /** Resolve-request selectors: the HyperShift map form, the LabelSelector form, validation and matching. */
 import { expect } from 'chai';
-import { parseSelector, selectorKey, selectorMatches, SelectorError } from '../../resolver/selector.js';
+import { parseSelector, selectorKey, selectorMatches, SelectorError } from '../../common/label-selector.js';
 
 describe('resolver: selector', () => {
   it('accepts a plain matchLabels map (HyperShift)', () => {

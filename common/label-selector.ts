@@ -1,6 +1,6 @@
 /**
- * The selector of a `POST /resolve` body. HyperShift sends a plain `matchLabels` map
- * (`{"app": "etcd"}`); a Kubernetes LabelSelector (`{"matchLabels": {...}, "matchExpressions": [...]}`)
+ * A pod label selector, as the resolver's `POST /resolve` body and the proxy configuration carry it.
+ * HyperShift uses a plain `matchLabels` map (`{"app": "etcd"}`); a Kubernetes LabelSelector (`{"matchLabels": {...}, "matchExpressions": [...]}`)
  * is accepted too. The two cannot be confused: label values are strings, so an object or list
  * under `matchLabels`/`matchExpressions` can only mean the LabelSelector form.
  */
