@@ -177,6 +177,14 @@ export class PodExpositionParser {
   private pairs = new Int32Array(64 * 4);
   private npairs = 0;
   private labelFlags = 0;
+  // The last label set scanned, up to its last pair: histogram buckets and other neighbours usually
+  // repeat it byte for byte, so its pairs and flags are reused instead of scanned again.
+  private prevBuf: Buffer = Buffer.alloc(0);
+  private prevOpen = 0;
+  private prevLastPair = 0;
+  private prevPairs = 0;
+  private prevFlags = 0;
+  private prevSeen = 0;
   private readonly targetByLen: (number[] | undefined)[] = [];
   private readonly targetNameBytes: Buffer[];
   private readonly targetFirst = new Uint8Array(64 << 7);
@@ -187,6 +195,7 @@ export class PodExpositionParser {
   private readonly getLabel: (name: string) => string;
   private cur: Buffer = Buffer.alloc(0);
   private lineName = '';
+  private readonly ruleNameBytes = new Map<string, Buffer>();
 
   constructor(
     readonly format: ExpositionFormat,
@@ -432,23 +441,28 @@ export class PodExpositionParser {
     while (p < end && isBlank(s[p])) p++;
     let canonical = p === start && !crlf;
     const nameStart = p;
-    let c = s[p]!;
-    if (!(c < 128 && (NAME_CHARS[c]! & 5) !== 0)) this.fail(`invalid character ${JSON.stringify(s.toString('utf8', p, p + 1))} at start of metric name`);
-    p++;
-    while (p < end && (c = s[p]!) < 128 && NAME_CHARS[c]! !== 0) p++;
-    const nameEnd = p;
-
+    let nameEnd: number;
     let name: string;
     let fam: FamilyState;
     let role: Role;
     let keep: boolean;
     const known = this.lastNameBytes;
-    if (nameEnd - nameStart === known.length && known.length > 0 && sameBytes(s, nameStart, known)) {
+    const kl = known.length;
+    let c: number;
+    // Consecutive samples usually share a name: matching the last one (already validated) saves the scan.
+    if (kl > 0 && nameStart + kl <= end && sameBytes(s, nameStart, known) && (nameStart + kl === end || !((c = s[nameStart + kl]!) < 128 && NAME_CHARS[c]! !== 0))) {
+      nameEnd = nameStart + kl;
+      p = nameEnd;
       name = this.lastName;
       fam = this.lastFam!;
       role = this.lastRole;
       keep = this.lastKeep;
     } else {
+      c = s[p]!;
+      if (!(c < 128 && (NAME_CHARS[c]! & 5) !== 0)) this.fail(`invalid character ${JSON.stringify(s.toString('utf8', p, p + 1))} at start of metric name`);
+      p++;
+      while (p < end && (c = s[p]!) < 128 && NAME_CHARS[c]! !== 0) p++;
+      nameEnd = p;
       name = s.toString('latin1', nameStart, nameEnd);
       [fam, role] = this.resolve(name);
       const verdict = this.rules.forName(name);
@@ -562,6 +576,7 @@ export class PodExpositionParser {
     const savedFlags = this.labelFlags;
     const savedPairs = this.pairs.slice(0, savedN * 4);
     p = this.scanLabels(s, p + 1, end);
+    this.prevPairs = 0; // the restore below would not match what the memo says
     this.npairs = savedN;
     this.labelFlags = savedFlags;
     this.pairs.set(savedPairs);
@@ -575,10 +590,27 @@ export class PodExpositionParser {
 
   /** Scan `{name="value",...}` from the '{' at p; returns the index after '}'. Records pairs and flags. */
   private scanLabels(s: Buffer, p: number, end: number): number {
-    p++;
+    const open = p;
     let flags = 0;
     let n = 0;
     let seen = 0;
+    // Same bytes as the last label set up to its last pair: same pairs (shifted) and flags so far.
+    // Buffer#compare (memcmp) checks the ~100-byte prefix faster than a JS loop could.
+    const same = this.prevLastPair - this.prevOpen;
+    if (this.prevPairs > 1 && open + same < end && s.compare(this.prevBuf, this.prevOpen, this.prevOpen + same, open, open + same) === 0) {
+      const delta = open - this.prevOpen;
+      n = this.prevPairs - 1;
+      const pairs = this.pairs;
+      for (let i = 0; i < n * 4; i++) pairs[i]! += delta;
+      flags = this.prevFlags;
+      seen = this.prevSeen;
+      p = open + same;
+    } else {
+      p++;
+    }
+    let lastPair = open;
+    let flagsBefore = 0;
+    let seenBefore = 0;
     for (;;) {
       while (p < end && isBlank(s[p])) {
         p++;
@@ -593,6 +625,9 @@ export class PodExpositionParser {
         break;
       }
       const ns = p;
+      lastPair = ns;
+      flagsBefore = flags;
+      seenBefore = seen;
       if (!(c < 128 && (NAME_CHARS[c]! & 1) !== 0)) {
         if (c === 34) this.fail('quoted (UTF-8) label names are not supported');
         this.fail(`invalid character ${JSON.stringify(s.toString('utf8', p, p + 1))} at start of label name`);
@@ -664,6 +699,12 @@ export class PodExpositionParser {
     }
     this.npairs = n;
     this.labelFlags = flags;
+    this.prevBuf = s;
+    this.prevOpen = open;
+    this.prevLastPair = lastPair;
+    this.prevPairs = n;
+    this.prevFlags = flagsBefore;
+    this.prevSeen = seenBefore;
     return p;
   }
 
@@ -682,10 +723,13 @@ export class PodExpositionParser {
     const t = this.target.byName.get(name);
     if (t !== undefined) return t;
     const s = this.cur;
+    // Compared as bytes: no string per label per sample. Names come from the rules, so the cache is small.
+    let want = this.ruleNameBytes.get(name);
+    if (want === undefined) this.ruleNameBytes.set(name, (want = Buffer.from(name, 'latin1')));
     for (let i = 0; i < this.npairs; i++) {
       const k = i * 4;
       const ns = this.pairs[k]!;
-      if (this.pairs[k + 1]! - ns === name.length && s.toString('latin1', ns, ns + name.length) === name) return s.toString('utf8', this.pairs[k + 2]!, this.pairs[k + 3]!);
+      if (this.pairs[k + 1]! - ns === want.length && sameBytes(s, ns, want)) return s.toString('utf8', this.pairs[k + 2]!, this.pairs[k + 3]!);
     }
     return '';
   }

@@ -27,6 +27,35 @@ describe('exposition parser: text 0.0.4', () => {
     expect(out).to.equal('m{job="j",path="C:\\\\dir",msg="say \\"hi\\"\\nbye"} NaN 1700000000000\nm{job="j",a="x"} +Inf\nm{job="j",a="y"} -Inf -5\n');
   });
 
+  it('tells apart consecutive names that extend or shorten each other', () => {
+    const out = roundTrip('foo 1\nfoo_bar 2\nfoo 3\nfo 4\nfoo:x 5\nfoo{a="1"} 6\n');
+    expect(out).to.equal('foo{job="j"} 1\nfoo{job="j"} 3\nfoo{job="j",a="1"} 6\nfoo_bar{job="j"} 2\nfo{job="j"} 4\nfoo:x{job="j"} 5\n');
+    expect(parseError('foo 1\nfoo\n').message).to.match(/^line 2: missing value for "foo"/);
+    expect(parseError('foo 1\nfoo! 2\n').message).to.match(/^line 2: invalid character "!" in metric name "foo"/);
+  });
+
+  it('neighbours sharing a label prefix get the same treatment as if scanned alone', () => {
+    const text =
+      '# TYPE h histogram\n' +
+      'h_bucket{job="x",a="1",le="1"} 1\n' + // a colliding label in the shared prefix
+      'h_bucket{job="x",a="1",le="+Inf"} 2\n' +
+      'h_bucket{p="a\\"b",le="1"} 1\n' + // an escape in the shared prefix
+      'h_bucket{p="a\\"b",le="+Inf"} 2\n' +
+      'h_bucket{q="1", le="1"} 1\n' + // a blank in the shared prefix
+      'h_bucket{q="1", le="+Inf"} 2\n';
+    const expected =
+      'h_bucket{job="j",a="1",le="1",exported_job="x"} 1\nh_bucket{job="j",a="1",le="+Inf",exported_job="x"} 2\n' +
+      'h_bucket{job="j",p="a\\"b",le="1"} 1\nh_bucket{job="j",p="a\\"b",le="+Inf"} 2\n' +
+      'h_bucket{job="j",q="1",le="1"} 1\nh_bucket{job="j",q="1",le="+Inf"} 2\n';
+    expect(roundTrip(text).replace(/^# TYPE h histogram\n/, '')).to.equal(expected);
+    // Each line alone gives the same, so the reuse changed nothing.
+    const alone = text.split('\n').slice(1, -1).map((l) => roundTrip(`# TYPE h histogram\n${l}\n`).replace(/^# TYPE h histogram\n/, '')).join('');
+    expect(alone).to.equal(expected);
+    // A shared prefix does not hide an error after it, nor a duplicate label against it.
+    expect(parseError('m{a="1",b="2"} 1\nm{a="1",b=2} 1\n').message).to.match(/^line 2: expected '"' to open the value of label "b"/);
+    expect(parseError('m{a="1",b="2"} 1\nm{a="1",a="2"} 1\n').message).to.match(/^line 2: label "a" appears twice on "m"/);
+  });
+
   it('groups histogram and summary samples under their family', () => {
     const text = [
       '# TYPE h histogram',
