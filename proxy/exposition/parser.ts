@@ -185,6 +185,8 @@ export class PodExpositionParser {
   private prevPairs = 0;
   private prevFlags = 0;
   private prevSeen = 0;
+  /** Length of the previous sample's name when its '{' followed it directly (the memo covers both), else -1. */
+  private prevNameLen = -1;
   private readonly targetByLen: (number[] | undefined)[] = [];
   private readonly targetNameBytes: Buffer[];
   private readonly targetFirst = new Uint8Array(64 << 7);
@@ -290,6 +292,9 @@ export class PodExpositionParser {
     this.closeRun();
     this.out.flush();
     this.cur = Buffer.alloc(0);
+    // The caller may reuse its buffer once push returns: forget what pointed into it.
+    this.prevPairs = 0;
+    this.prevNameLen = -1;
   }
 
   private failUtf8(s: Buffer, from: number, stop: number): never {
@@ -449,8 +454,24 @@ export class PodExpositionParser {
     const known = this.lastNameBytes;
     const kl = known.length;
     let c: number;
-    // Consecutive samples usually share a name: matching the last one (already validated) saves the scan.
-    if (kl > 0 && nameStart + kl <= end && sameBytes(s, nameStart, known) && (nameStart + kl === end || !((c = s[nameStart + kl]!) < 128 && NAME_CHARS[c]! !== 0))) {
+    // The previous sample's name, '{' and every label pair but the last, repeated byte for byte
+    // (histogram buckets): one memcmp establishes the name and most of the label set.
+    let reuse = false;
+    const pn = this.prevNameLen;
+    if (pn > 0 && this.prevPairs > 1) {
+      const from = this.prevOpen - pn;
+      const len = this.prevLastPair - from;
+      reuse = nameStart + len < end && s.compare(this.prevBuf, from, from + len, nameStart, nameStart + len) === 0;
+    }
+    if (reuse) {
+      nameEnd = nameStart + pn;
+      p = nameEnd;
+      name = this.lastName;
+      fam = this.lastFam!;
+      role = this.lastRole;
+      keep = this.lastKeep;
+    } else if (kl > 0 && nameStart + kl <= end && sameBytes(s, nameStart, known) && (nameStart + kl === end || !((c = s[nameStart + kl]!) < 128 && NAME_CHARS[c]! !== 0))) {
+      // Consecutive samples usually share a name: matching the last one (already validated) saves the scan.
       nameEnd = nameStart + kl;
       p = nameEnd;
       name = this.lastName;
@@ -468,7 +489,7 @@ export class PodExpositionParser {
       const verdict = this.rules.forName(name);
       keep = verdict.keep;
       this.lastName = name;
-      this.lastNameBytes = s.subarray(nameStart, nameEnd);
+      this.lastNameBytes = Buffer.from(s.subarray(nameStart, nameEnd)); // a copy: it outlives this chunk
       this.lastFam = fam;
       this.lastRole = role;
       this.lastKeep = keep;
@@ -487,12 +508,13 @@ export class PodExpositionParser {
     }
     if (s[p] === 123) {
       open = p;
-      p = this.scanLabels(s, p, end);
+      p = this.scanLabels(s, p, end, reuse);
       if (this.labelFlags & FLAG_NONCANONICAL) canonical = false;
     } else if (p < end && !isBlank(s[p])) {
       this.fail(`invalid character ${JSON.stringify(s.toString('utf8', p, p + 1))} in metric name "${name}"`);
     }
     const tailStart = p;
+    this.prevNameLen = open === nameEnd ? nameEnd - nameStart : -1;
     if (open < 0 && tailStart === end) this.fail(`missing value for "${name}"`);
 
     // Value, optional timestamp, optional exemplar (OpenMetrics).
@@ -589,7 +611,7 @@ export class PodExpositionParser {
   }
 
   /** Scan `{name="value",...}` from the '{' at p; returns the index after '}'. Records pairs and flags. */
-  private scanLabels(s: Buffer, p: number, end: number): number {
+  private scanLabels(s: Buffer, p: number, end: number, prefixKnown = false): number {
     const open = p;
     let flags = 0;
     let n = 0;
@@ -597,7 +619,7 @@ export class PodExpositionParser {
     // Same bytes as the last label set up to its last pair: same pairs (shifted) and flags so far.
     // Buffer#compare (memcmp) checks the ~100-byte prefix faster than a JS loop could.
     const same = this.prevLastPair - this.prevOpen;
-    if (this.prevPairs > 1 && open + same < end && s.compare(this.prevBuf, this.prevOpen, this.prevOpen + same, open, open + same) === 0) {
+    if (this.prevPairs > 1 && open + same < end && (prefixKnown || s.compare(this.prevBuf, this.prevOpen, this.prevOpen + same, open, open + same) === 0)) {
       const delta = open - this.prevOpen;
       n = this.prevPairs - 1;
       const pairs = this.pairs;

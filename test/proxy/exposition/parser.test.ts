@@ -1,5 +1,9 @@
 import { expect } from 'chai';
 import { ExpositionParseError } from '../../../proxy/exposition/types.js';
+import { mergePods } from '../../../proxy/exposition/merge.js';
+import { PodExpositionParser, prepareRules } from '../../../proxy/exposition/parser.js';
+import { renderToString } from '../../../proxy/exposition/serialize.js';
+import { makeTargetLabels } from '../../../proxy/exposition/target.js';
 import { parse, roundTrip, POD_A } from './helpers.js';
 
 function parseError(text: string, format: 'text' | 'openmetrics' = 'text'): ExpositionParseError {
@@ -54,6 +58,19 @@ describe('exposition parser: text 0.0.4', () => {
     // A shared prefix does not hide an error after it, nor a duplicate label against it.
     expect(parseError('m{a="1",b="2"} 1\nm{a="1",b=2} 1\n').message).to.match(/^line 2: expected '"' to open the value of label "b"/);
     expect(parseError('m{a="1",b="2"} 1\nm{a="1",a="2"} 1\n').message).to.match(/^line 2: label "a" appears twice on "m"/);
+  });
+
+  it('remembers nothing inside a buffer the caller reuses after push', () => {
+    const p = new PodExpositionParser('text', { target: makeTargetLabels([['job', 'j']]), rules: prepareRules([]) });
+    const buf = Buffer.from('aaa{x="1",y="2"} 1\n');
+    p.push(buf);
+    buf.write('bbb{x="1",y="2"} 2\n'); // same length, same label prefix, another name
+    p.push(buf);
+    buf.write('bbb{x="\\n",y="3"} 3\n'.padEnd(buf.length - 1, ' ') + '\n');
+    p.push(buf);
+    const pod = p.end();
+    expect(pod.families.map((f) => `${f.name}:${f.samples}`), 'each sample in its own family').to.deep.equal(['aaa:1', 'bbb:2']);
+    expect(renderToString(mergePods([pod]), 'text')).to.equal('aaa{job="j",x="1",y="2"} 1\nbbb{job="j",x="1",y="2"} 2\nbbb{job="j",x="\\n",y="3"} 3\n');
   });
 
   it('groups histogram and summary samples under their family', () => {
