@@ -34,6 +34,19 @@ export interface NameVerdict {
 }
 
 const NAME_CACHE_LIMIT = 100_000;
+const VERDICT_CACHE_LIMIT = 4096;
+
+/** Scraped labels a list of filter rules reads (sources, and targets of *equal actions), minus __name__ and target labels. */
+function labelsRead(rules: readonly RelabelRule[], target: TargetLabels): string[] {
+  const names = new Set<string>();
+  for (const r of rules) {
+    for (const l of r.sourceLabels) names.add(l);
+    if (r.action === 'keepequal' || r.action === 'dropequal') names.add(r.targetLabel);
+  }
+  names.delete('__name__');
+  for (const t of target.names) names.delete(t);
+  return [...names].sort();
+}
 const KEEP_ALL: NameVerdict = { keep: true, sampleFilters: [] };
 
 function nameOnly(r: RelabelRule): boolean {
@@ -198,6 +211,10 @@ export class PodExpositionParser {
   private cur: Buffer = Buffer.alloc(0);
   private lineName = '';
   private readonly ruleNameBytes = new Map<string, Buffer>();
+  private verdictsFor: readonly RelabelRule[] | undefined;
+  private readonly verdicts = new Map<number, { key: Buffer; keep: boolean }>();
+  private verdictReads: Buffer[] = [];
+  private verdictKey = Buffer.allocUnsafe(256);
 
   constructor(
     readonly format: ExpositionFormat,
@@ -554,12 +571,9 @@ export class PodExpositionParser {
       this.slowSample(s, name, fam, open, tailStart, end);
       return;
     }
-    if (filters.length > 0) {
-      this.lineName = name;
-      if (!filterKeeps(filters, this.getLabel)) {
-        this.dropped++;
-        return;
-      }
+    if (filters.length > 0 && !this.filtersKeep(s, name, filters)) {
+      this.dropped++;
+      return;
     }
 
     // Fast path: extend the verbatim run, or start a new one at this line.
@@ -737,6 +751,50 @@ export class PodExpositionParser {
       if (seen.has(ln)) this.fail(`label "${ln}" appears twice on "${name}"`);
       seen.add(ln);
     }
+  }
+
+  /**
+   * The filter rules' verdict for a simple line, remembered per name by the raw bytes of the scraped
+   * labels the rules read: histogram buckets repeat a handful of `le` values, so most samples cost a
+   * hash of a few bytes instead of strings and a regex. (Target labels are constant per parser and
+   * `__name__` is fixed while the cache lives, so neither is part of the key.)
+   */
+  private filtersKeep(s: Buffer, name: string, filters: readonly RelabelRule[]): boolean {
+    if (filters !== this.verdictsFor) {
+      this.verdictsFor = filters;
+      this.verdicts.clear();
+      this.verdictReads = labelsRead(filters, this.target).map((n) => Buffer.from(n, 'latin1'));
+    }
+    // Key: each read label's value bytes followed by 0xff (never part of UTF-8), FNV-1a hashed.
+    let key = this.verdictKey;
+    let len = 0;
+    let h = 0x811c9dc5;
+    for (const want of this.verdictReads) {
+      for (let i = 0; i < this.npairs; i++) {
+        const k = i * 4;
+        const ns = this.pairs[k]!;
+        if (this.pairs[k + 1]! - ns !== want.length || !sameBytes(s, ns, want)) continue;
+        const vs = this.pairs[k + 2]!;
+        const ve = this.pairs[k + 3]!;
+        if (len + (ve - vs) + 1 > key.length) this.verdictKey = key = Buffer.concat([key, Buffer.alloc(key.length + (ve - vs) + 1)]);
+        for (let j = vs; j < ve; j++) {
+          const b = s[j]!;
+          key[len++] = b;
+          h = Math.imul(h ^ b, 0x01000193);
+        }
+        break;
+      }
+      key[len++] = 0xff;
+      h = Math.imul(h ^ 0xff, 0x01000193);
+    }
+    const hit = this.verdicts.get(h);
+    if (hit !== undefined && hit.key.length === len && key.compare(hit.key, 0, len, 0, len) === 0) return hit.keep;
+    this.lineName = name;
+    const keep = filterKeeps(filters, this.getLabel);
+    // Bounded: a pod inventing label values must not grow memory without limit.
+    if (this.verdicts.size >= VERDICT_CACHE_LIMIT) this.verdicts.clear();
+    this.verdicts.set(h, { key: Buffer.from(key.subarray(0, len)), keep });
+    return keep;
   }
 
   /** Label lookup for filter rules on a simple line (no collisions, no escapes). */

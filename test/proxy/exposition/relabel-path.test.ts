@@ -38,6 +38,35 @@ describe('exposition parser with relabel rules', () => {
     expect(out).to.not.contain('other_total');
   });
 
+  it('filter verdicts remembered per label bytes agree with the exact path on every sample', () => {
+    // Many series, repeated and unique values, missing and empty labels, more distinct keys than the cache holds.
+    let seed = 42;
+    const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const les = ['0.1', '0.15', '0.25', '1', '+Inf'];
+    const lines: string[] = ['# TYPE h histogram'];
+    for (let i = 0; i < 12_000; i++) {
+      const a = rnd(3) === 0 ? '' : `a="${rnd(4) === 0 ? '' : `v${rnd(7000)}`}",`;
+      lines.push(`h_bucket{${a}b="${rnd(3)}",c="${rnd(3)}",le="${les[rnd(les.length)]}"} ${i}`);
+    }
+    // Keys that only the separators tell apart: b="1",c="1" (equal: dropped) then b="11",c="" (kept).
+    lines.push('h_bucket{b="1",c="1",le="1"} 1', 'h_bucket{b="11",c="",le="1"} 2');
+    const text = lines.join('\n') + '\n';
+    const filters = [
+      { sourceLabels: ['__name__', 'le'], regex: 'h_bucket;(0.15|0.25)', action: 'drop' as const },
+      { sourceLabels: ['a'], regex: 'v1.*', action: 'drop' as const },
+      { sourceLabels: ['b'], targetLabel: 'c', action: 'dropequal' as const },
+      { sourceLabels: ['job', 'b'], regex: 'j;(0|1|11)', action: 'keep' as const },
+    ];
+    // A rule that never changes anything but forces the exact (label map) path for every sample.
+    const exact = [...filters, { regex: 'zzz_never', action: 'labeldrop' as const }];
+    // The verbatim path keeps a scraped x="" that the exact path leaves out; Prometheus reads both as absent.
+    const fast = roundTrip(text, { rules: filters, chunkSize: 4096 }).replace(/[a-z]+="",/g, '');
+    expect(text.match(/a="v1/g)?.length, 'the a rule has work to do').to.be.greaterThan(500);
+    expect(fast.split('\n').length).to.be.within(1000, 8000);
+    expect(fast).to.equal(roundTrip(text, { rules: exact, chunkSize: 4096 }));
+    expect(fast).to.contain('h_bucket{job="j",b="11",le="1"} 2');
+  });
+
   it('lets rules read injected target labels and exported_ labels', () => {
     const out = roundTrip('m{job="inner",x="1"} 1\nm{x="2"} 2\n', {
       target: [['job', 'outer']],
