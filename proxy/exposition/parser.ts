@@ -35,6 +35,17 @@ export interface NameVerdict {
 
 const NAME_CACHE_LIMIT = 100_000;
 const VERDICT_CACHE_LIMIT = 4096;
+const RECENT_NAMES = 8;
+
+/** A sample name's resolution, remembered by its bytes. */
+interface NameMemo {
+  bytes: Buffer;
+  name: string;
+  fam: FamilyState;
+  role: Role;
+  keep: boolean;
+  filters: readonly RelabelRule[];
+}
 
 /** Scraped labels a list of filter rules reads (sources, and targets of *equal actions), minus __name__ and target labels. */
 function labelsRead(rules: readonly RelabelRule[], target: TargetLabels): string[] {
@@ -180,6 +191,8 @@ export class PodExpositionParser {
   private lastRole = Role.Value;
   private lastKeep = true;
   private lastFilters: readonly RelabelRule[] = [];
+  private readonly recentNames: NameMemo[] = [];
+  private recentNext = 0;
 
   // A run of kept, canonical lines copied verbatim between injection points (within the current buffer).
   private runFam: FamilyState | undefined;
@@ -289,6 +302,14 @@ export class PodExpositionParser {
     };
   }
 
+  /** Drop every remembered name → family resolution. */
+  private forgetNames(): void {
+    this.lastName = '';
+    this.lastNameBytes = new Uint8Array(0);
+    this.recentNames.length = 0;
+    this.recentNext = 0;
+  }
+
   private fail(detail: string): never {
     throw new ExpositionParseError(this.lineNo, detail);
   }
@@ -382,8 +403,7 @@ export class PodExpositionParser {
     }
     const rest = line.slice(p);
     const fam = this.declare(name);
-    this.lastName = '';
-    this.lastNameBytes = new Uint8Array(0);
+    this.forgetNames(); // a declaration can change which family a name belongs to
     if (keyword === 'HELP') {
       this.checkHelpEscapes(rest);
       fam.help ??= rest;
@@ -501,16 +521,33 @@ export class PodExpositionParser {
       p++;
       while (p < end && (c = s[p]!) < 128 && NAME_CHARS[c]! !== 0) p++;
       nameEnd = p;
-      name = s.toString('latin1', nameStart, nameEnd);
-      [fam, role] = this.resolve(name);
-      const verdict = this.rules.forName(name);
-      keep = verdict.keep;
+      // Histograms and summaries cycle through a few names (_bucket, _sum, _count): look there first.
+      const len = nameEnd - nameStart;
+      let memo: NameMemo | undefined;
+      for (const m of this.recentNames) {
+        if (m.bytes.length === len && sameBytes(s, nameStart, m.bytes)) {
+          memo = m;
+          break;
+        }
+      }
+      if (!memo) {
+        const n = s.toString('latin1', nameStart, nameEnd);
+        const [f, r] = this.resolve(n);
+        const verdict = this.rules.forName(n);
+        memo = { bytes: Buffer.from(s.subarray(nameStart, nameEnd)), name: n, fam: f, role: r, keep: verdict.keep, filters: verdict.sampleFilters }; // a copy: it outlives this chunk
+        this.recentNames[this.recentNext] = memo;
+        this.recentNext = (this.recentNext + 1) % RECENT_NAMES;
+      }
+      name = memo.name;
+      fam = memo.fam;
+      role = memo.role;
+      keep = memo.keep;
       this.lastName = name;
-      this.lastNameBytes = Buffer.from(s.subarray(nameStart, nameEnd)); // a copy: it outlives this chunk
+      this.lastNameBytes = memo.bytes;
       this.lastFam = fam;
       this.lastRole = role;
       this.lastKeep = keep;
-      this.lastFilters = verdict.sampleFilters;
+      this.lastFilters = memo.filters;
     }
 
     // Label set.
@@ -853,8 +890,7 @@ export class PodExpositionParser {
     if (outName !== name) {
       // Renamed by a rule: it joins the family of its new name.
       outFam = this.resolve(outName)[0];
-      this.lastName = '';
-      this.lastNameBytes = new Uint8Array(0);
+      this.forgetNames();
     }
     let line = outName + '{';
     let first = true;

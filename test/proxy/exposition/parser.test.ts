@@ -60,6 +60,12 @@ describe('exposition parser: text 0.0.4', () => {
     expect(parseError('m{a="1",b="2"} 1\nm{a="1",a="2"} 1\n').message).to.match(/^line 2: label "a" appears twice on "m"/);
   });
 
+  it('files cycling histogram names (_bucket, _sum, _count) under their family across many series', () => {
+    const series = Array.from({ length: 20 }, (_, i) => `h_bucket{s="${i}",le="1"} 1\nh_bucket{s="${i}",le="+Inf"} 2\nh_sum{s="${i}"} 3\nh_count{s="${i}"} 2\n`).join('');
+    const pod = parse(`# TYPE h histogram\n${series}# TYPE g gauge\ng 1\nh_other 5\n`);
+    expect(pod.families.map((f) => `${f.name}:${f.type}:${f.samples}`)).to.deep.equal(['h:histogram:80', 'g:gauge:1', 'h_other:untyped:1']);
+  });
+
   it('remembers nothing inside a buffer the caller reuses after push', () => {
     const p = new PodExpositionParser('text', { target: makeTargetLabels([['job', 'j']]), rules: prepareRules([]) });
     const buf = Buffer.from('aaa{x="1",y="2"} 1\n');
