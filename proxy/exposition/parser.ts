@@ -834,7 +834,7 @@ export class PodExpositionParser {
       h = Math.imul(h ^ 0xff, 0x01000193);
     }
     const hit = this.verdicts.get(h);
-    if (hit !== undefined && hit.key.length === len && key.compare(hit.key, 0, len, 0, len) === 0) return hit.keep;
+    if (hit !== undefined && hit.key.length === len && sameBytes(key, 0, hit.key)) return hit.keep;
     this.lineName = name;
     const keep = filterKeeps(filters, this.getLabel);
     // Bounded: a pod inventing label values must not grow memory without limit.
