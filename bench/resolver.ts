@@ -96,12 +96,14 @@ async function openLoop(agent: https.Agent, port: number, count: number, rate: n
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const r = make(i);
+    // Timers can wake up to a millisecond before `due`: never count from a moment before the send.
+    const start = Math.max(due, performance.now());
     pending.push(
       new Promise<void>((resolve) => {
         const req = https.request({ host: HOST, port, method: r.method, path: r.path, agent, headers: r.body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body) } : {} }, (res) => {
           res.resume();
           res.on('end', () => {
-            latencies.push(performance.now() - due);
+            latencies.push(performance.now() - start);
             statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
             resolve();
           });
@@ -171,7 +173,7 @@ export async function runResolverBench(opts: ResolverBenchOptions): Promise<Sect
     return {
       title: 'Endpoint resolver (bench/resolver.ts)',
       intro: [
-        `The resolver as its own process (\`node build/cli.js resolver\`) watching ${opts.pods} Running/Ready pods in the in-repo kube-apiserver, ${opts.selectors} selectors (\`app: component-N\`, ${opts.pods / opts.selectors} pods each). Open-loop load of ${opts.ratePerSec} requests/s for ${opts.seconds} s over keep-alive mutual-TLS connections; each latency runs from the request's scheduled start to the end of its answer, so queueing shows. Baseline: the same load of GET /healthz on the same port (TLS and HTTP only). Memory: VmRSS of the resolver process once ready with ${opts.memoryPods} pods, against the same process in an empty namespace.`,
+        `The resolver as its own process (\`node build/cli.js resolver\`) watching ${opts.pods} Running/Ready pods in the in-repo kube-apiserver, ${opts.selectors} selectors (\`app: component-N\`, ${opts.pods / opts.selectors} pods each). Open-loop load of ${opts.ratePerSec} requests/s for ${opts.seconds} s over keep-alive mutual-TLS connections; each latency runs from the request's scheduled start (or its send, if a timer woke early) to the end of its answer, so queueing shows. Baseline: the same load of GET /healthz on the same port (TLS and HTTP only). Memory: VmRSS of the resolver process once ready with ${opts.memoryPods} pods, against the same process in an empty namespace.`,
       ],
       rows,
       notes: [`Median latencies: resolve ${median(resolve.latencies).toFixed(2)} ms, healthz ${median(floor.latencies).toFixed(2)} ms; statuses ${JSON.stringify(Object.fromEntries(resolve.statuses))}.`, 'The load generator and the kube-apiserver share the 2 cores with the resolver process.'],
