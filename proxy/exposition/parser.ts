@@ -193,12 +193,7 @@ export class PodExpositionParser {
   private dropped = 0;
 
   // The previous sample's name resolution: consecutive samples usually share a name.
-  private lastName = '';
-  private lastNameBytes: Uint8Array = new Uint8Array(0);
-  private lastFam: FamilyState | undefined;
-  private lastRole = Role.Value;
-  private lastKeep = true;
-  private lastFilters: readonly RelabelRule[] = [];
+  private last: NameMemo | undefined;
   private readonly recentNames: NameMemo[] = [];
   private recentNext = 0;
 
@@ -311,10 +306,25 @@ export class PodExpositionParser {
     };
   }
 
+  /** The resolution of the sample name s[start, end): one of the last few, or a new one remembered. */
+  private recentName(s: Buffer, start: number, end: number): NameMemo {
+    // Histograms and summaries cycle through a few names (_bucket, _sum, _count): look there first.
+    const len = end - start;
+    for (const m of this.recentNames) if (m.bytes.length === len && sameBytes(s, start, m.bytes)) return m;
+    const name = s.toString('latin1', start, end);
+    const [fam, role] = this.resolve(name);
+    const verdict = this.rules.forName(name);
+    // The bytes are copied: the memo outlives this chunk.
+    const memo: NameMemo = { bytes: Buffer.from(s.subarray(start, end)), name, fam, role, keep: verdict.keep, filters: verdict.sampleFilters };
+    this.recentNames[this.recentNext] = memo;
+    this.recentNext = (this.recentNext + 1) % RECENT_NAMES;
+    return memo;
+  }
+
   /** Drop every remembered name → family resolution. */
   private forgetNames(): void {
-    this.lastName = '';
-    this.lastNameBytes = new Uint8Array(0);
+    this.last = undefined;
+    this.prevNameLen = -1; // the name+prefix memo stands for `last`
     this.recentNames.length = 0;
     this.recentNext = 0;
   }
@@ -498,67 +508,41 @@ export class PodExpositionParser {
     let fam: FamilyState;
     let role: Role;
     let keep: boolean;
-    const known = this.lastNameBytes;
-    const kl = known.length;
+    const last = this.last;
     let c: number;
     // The previous sample's name, '{' and every label pair but the last, repeated byte for byte
-    // (histogram buckets): one memcmp establishes the name and most of the label set.
-    let reuse = false;
+    // (histogram buckets): one comparison establishes the name and most of the label set.
+    let sameName = false;
     const pn = this.prevNameLen;
     if (pn > 0 && this.prevPairs > 1) {
       const from = this.prevOpen - pn;
       const len = this.prevLastPair - from;
-      reuse = nameStart + len < end && sameRange(this.view, from, nameStart, len);
+      sameName = nameStart + len < end && sameRange(this.view, from, nameStart, len);
     }
-    if (reuse) {
-      nameEnd = nameStart + pn;
+    const reuse = sameName;
+    // Else consecutive samples usually share a name: matching the last one (already validated) saves the scan.
+    const kl = last?.bytes.length ?? 0;
+    if (!sameName && last && nameStart + kl <= end && sameBytes(s, nameStart, last.bytes)) {
+      sameName = nameStart + kl === end || !((c = s[nameStart + kl]!) < 128 && NAME_CHARS[c]! !== 0);
+    }
+    let memo: NameMemo;
+    if (sameName) {
+      memo = last!;
+      nameEnd = nameStart + memo.bytes.length;
       p = nameEnd;
-      name = this.lastName;
-      fam = this.lastFam!;
-      role = this.lastRole;
-      keep = this.lastKeep;
-    } else if (kl > 0 && nameStart + kl <= end && sameBytes(s, nameStart, known) && (nameStart + kl === end || !((c = s[nameStart + kl]!) < 128 && NAME_CHARS[c]! !== 0))) {
-      // Consecutive samples usually share a name: matching the last one (already validated) saves the scan.
-      nameEnd = nameStart + kl;
-      p = nameEnd;
-      name = this.lastName;
-      fam = this.lastFam!;
-      role = this.lastRole;
-      keep = this.lastKeep;
     } else {
       c = s[p]!;
       if (!(c < 128 && (NAME_CHARS[c]! & 5) !== 0)) this.fail(`invalid character ${JSON.stringify(s.toString('utf8', p, p + 1))} at start of metric name`);
       p++;
       while (p < end && (c = s[p]!) < 128 && NAME_CHARS[c]! !== 0) p++;
       nameEnd = p;
-      // Histograms and summaries cycle through a few names (_bucket, _sum, _count): look there first.
-      const len = nameEnd - nameStart;
-      let memo: NameMemo | undefined;
-      for (const m of this.recentNames) {
-        if (m.bytes.length === len && sameBytes(s, nameStart, m.bytes)) {
-          memo = m;
-          break;
-        }
-      }
-      if (!memo) {
-        const n = s.toString('latin1', nameStart, nameEnd);
-        const [f, r] = this.resolve(n);
-        const verdict = this.rules.forName(n);
-        memo = { bytes: Buffer.from(s.subarray(nameStart, nameEnd)), name: n, fam: f, role: r, keep: verdict.keep, filters: verdict.sampleFilters }; // a copy: it outlives this chunk
-        this.recentNames[this.recentNext] = memo;
-        this.recentNext = (this.recentNext + 1) % RECENT_NAMES;
-      }
-      name = memo.name;
-      fam = memo.fam;
-      role = memo.role;
-      keep = memo.keep;
-      this.lastName = name;
-      this.lastNameBytes = memo.bytes;
-      this.lastFam = fam;
-      this.lastRole = role;
-      this.lastKeep = keep;
-      this.lastFilters = memo.filters;
+      memo = this.recentName(s, nameStart, nameEnd);
+      this.last = memo;
     }
+    name = memo.name;
+    fam = memo.fam;
+    role = memo.role;
+    keep = memo.keep;
 
     // Label set.
     let open = -1;
@@ -613,7 +597,7 @@ export class PodExpositionParser {
 
     const kind = this.rules.classification.kind;
     const simple = canonical && (this.labelFlags & FLAG_COLLISION) === 0;
-    const filters = this.lastFilters;
+    const filters = memo.filters;
     if (!simple || kind === 'general' || (filters.length > 0 && (this.labelFlags & FLAG_ESCAPE) !== 0)) {
       this.slowSample(s, name, fam, open, tailStart, end);
       return;

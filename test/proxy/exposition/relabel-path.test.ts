@@ -67,6 +67,12 @@ describe('exposition parser with relabel rules', () => {
     expect(fast).to.contain('h_bucket{job="j",b="11",le="1"} 2');
   });
 
+  it('a comment between two samples of one series leaves the name the rules see intact', () => {
+    const text = '# TYPE h histogram\nh_bucket{a="1",le="1"} 1\n# HELP h Latency.\nh_bucket{a="1",le="2"} 2\nh_bucket{a="1",le="+Inf"} 3\n';
+    const out = roundTrip(text, { rules: [{ sourceLabels: ['__name__', 'le'], regex: 'h_bucket;(1|2)', action: 'keep' }] });
+    expect(out).to.equal('# HELP h Latency.\n# TYPE h histogram\nh_bucket{job="j",a="1",le="1"} 1\nh_bucket{job="j",a="1",le="2"} 2\n');
+  });
+
   it('lets rules read injected target labels and exported_ labels', () => {
     const out = roundTrip('m{job="inner",x="1"} 1\nm{x="2"} 2\n', {
       target: [['job', 'outer']],
