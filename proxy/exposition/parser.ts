@@ -58,6 +58,7 @@ function labelsRead(rules: readonly RelabelRule[], target: TargetLabels): string
   for (const t of target.names) names.delete(t);
   return [...names].sort();
 }
+
 const KEEP_ALL: NameVerdict = { keep: true, sampleFilters: [] };
 
 function nameOnly(r: RelabelRule): boolean {
@@ -206,10 +207,10 @@ export class PodExpositionParser {
   private pairs = new Int32Array(64 * 4);
   private npairs = 0;
   private labelFlags = 0;
+  /** The buffer being parsed, for sameRange; the memos below point into it and are dropped when push returns. */
+  private view: DataView = new DataView(new ArrayBuffer(0));
   // The last label set scanned, up to its last pair: histogram buckets and other neighbours usually
   // repeat it byte for byte, so its pairs and flags are reused instead of scanned again.
-  // The memos below point into the buffer being parsed (they are dropped when push returns).
-  private view: DataView = new DataView(new ArrayBuffer(0));
   private prevOpen = 0;
   private prevLastPair = 0;
   private prevPairs = 0;
