@@ -9,6 +9,10 @@ import http from 'node:http';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import YAML from 'yaml';
 import { mintLocalCertificates } from '../demo/certs.js';
@@ -27,6 +31,7 @@ export interface FanoutOptions {
 export const FANOUT_DEFAULTS: Omit<FanoutOptions, 'log'> = { runs: 7, gzipRuns: 5 };
 
 const POD_IPS = ['127.0.95.1', '127.0.95.2', '127.0.95.3'];
+const BARE_HTTPS = fileURLToPath(new URL('./bare-https.js', import.meta.url));
 const COMPONENT = 'kube-apiserver';
 const TARGET_INPUT_MBPS = 200;
 const TARGET_OVERHEAD = 1.5;
@@ -35,6 +40,8 @@ const TARGET_RSS_ISSUE = 3;
 
 interface Fetched {
   ms: number;
+  /** Until the response headers arrived: for the proxy, fetching and parsing every pod. */
+  headersMs: number;
   bytes: number;
   body?: Buffer;
 }
@@ -44,6 +51,7 @@ function fetch(client: typeof http | typeof https, url: string, agent: http.Agen
     const t0 = process.hrtime.bigint();
     client
       .get(url, { agent, headers: { 'accept-encoding': encoding } }, (res) => {
+        const headersMs = msSince(t0);
         let bytes = 0;
         const parts: Buffer[] = [];
         res.on('data', (b: Buffer) => {
@@ -53,7 +61,7 @@ function fetch(client: typeof http | typeof https, url: string, agent: http.Agen
         res.on('end', () => {
           if (res.statusCode !== 200) return reject(new Error(`${url}: HTTP ${res.statusCode}`));
           if ((res.headers['content-encoding'] ?? 'identity') !== encoding) return reject(new Error(`${url}: asked for ${encoding}, got ${res.headers['content-encoding']}`));
-          resolve({ ms: msSince(t0), bytes, body: keep ? Buffer.concat(parts) : undefined });
+          resolve({ ms: msSince(t0), headersMs, bytes, body: keep ? Buffer.concat(parts) : undefined });
         });
         res.on('error', reject);
       })
@@ -71,6 +79,7 @@ function checkAnswer(text: string, proxyMetrics: string, expectedWireBytes: numb
 
 interface Phase {
   proxyMs: number[];
+  headersMs: number[];
   directMs: number[];
   answerBytes: number;
 }
@@ -152,10 +161,11 @@ export async function runFanoutBench(opts: FanoutOptions): Promise<Section> {
     const idleRss = proxy.memory().rss;
 
     const measure = async (encoding: 'identity' | 'gzip', runs: number): Promise<Phase> => {
-      const phase: Phase = { proxyMs: [], directMs: [], answerBytes: 0 };
+      const phase: Phase = { proxyMs: [], headersMs: [], directMs: [], answerBytes: 0 };
       for (let i = 0; i < runs; i++) {
         const got = await fetch(https, scrapeUrl, proxyAgent, encoding);
         phase.proxyMs.push(got.ms);
+        phase.headersMs.push(got.headersMs);
         phase.answerBytes = got.bytes;
         await settle(200);
         phase.directMs.push(await direct());
@@ -181,7 +191,10 @@ export async function runFanoutBench(opts: FanoutOptions): Promise<Section> {
     const gzip = await measure('gzip', opts.gzipRuns);
     const hwmAll = proxy.memory().hwm;
 
-    return report({ totalBytes, startRss, idleRss, hwmIdentity, hwmAll, identity, gzip, identityBytes, runs: opts });
+    log(`fanout: ${opts.runs} answers of the same size from a bare HTTPS server (the TLS floor) ...`);
+    const bareMs = await measureBareHttps(certs.proxyServing.certFile, certs.proxyServing.keyFile, identityBytes, ca, opts.runs, cleanups);
+
+    return report({ totalBytes, startRss, idleRss, hwmIdentity, hwmAll, identity, gzip, identityBytes, bareMs, runs: opts });
   } finally {
     for (const c of cleanups.reverse()) {
       try {
@@ -193,6 +206,25 @@ export async function runFanoutBench(opts: FanoutOptions): Promise<Section> {
   }
 }
 
+/** Times to read `bytes` from bench/bare-https.js, its own process like the proxy, over one keep-alive connection. */
+async function measureBareHttps(certFile: string, keyFile: string, bytes: number, ca: Buffer, runs: number, cleanups: (() => Promise<void> | void)[]): Promise<number[]> {
+  const child = spawn(process.execPath, [BARE_HTTPS, certFile, keyFile, String(bytes), '127.0.0.1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  cleanups.push(() => void child.kill('SIGTERM'));
+  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  const agent = new https.Agent({ keepAlive: true, ca, maxSockets: 1 });
+  cleanups.push(() => agent.destroy());
+  const url = `https://127.0.0.1:${line.trim()}/`;
+  await fetch(https, url, agent, 'identity'); // warm-up
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const got = await fetch(https, url, agent, 'identity');
+    if (got.bytes !== bytes) throw new Error(`bare HTTPS server sent ${got.bytes} bytes, expected ${bytes}`);
+    ms.push(got.ms);
+    await settle(200);
+  }
+  return ms;
+}
+
 function report(r: {
   totalBytes: number;
   startRss: number;
@@ -202,6 +234,7 @@ function report(r: {
   identity: Phase;
   gzip: Phase;
   identityBytes: number;
+  bareMs: number[];
   runs: Omit<FanoutOptions, 'log'>;
 }): Section {
   const rows: Row[] = [];
@@ -228,6 +261,16 @@ function report(r: {
   };
   phaseRows('identity', r.identity, r.hwmIdentity, '(peak up to the end of the identity scrapes)');
   phaseRows('gzip', r.gzip, r.hwmAll, '(peak over the whole run)');
+  const streamMs = median(r.identity.proxyMs.map((ms, i) => ms - r.identity.headersMs[i]!));
+  const bareMs = median(r.bareMs);
+  rows.push({
+    figure: 'identity: streaming the answer (after its headers, median)',
+    value: fmt.ms(streamMs),
+    baseline: `${fmt.ms(bareMs)} (same bytes, bare HTTPS server)`,
+    ratio: fmt.ratio(streamMs / bareMs),
+    target: '—',
+    met: '—',
+  });
 
   return {
     title: 'End-to-end fan-out (bench/fanout.ts)',
@@ -242,6 +285,8 @@ function report(r: {
     rows,
     notes: [
       `Answer times (ms): identity ${fmt.list(r.identity.proxyMs)}; gzip ${fmt.list(r.gzip.proxyMs)}. Direct fetches (ms): ${fmt.list(r.identity.directMs)}; ${fmt.list(r.gzip.directMs)}.`,
+      `Until the answer's headers (every pod fetched and parsed, ms): identity ${fmt.list(r.identity.headersMs)}; gzip ${fmt.list(r.gzip.headersMs)}. The rest of each answer time is streaming the merged answer.`,
+      `TLS floor: \`bench/bare-https.ts\`, a bare Node HTTPS server in its own process, sends ${fmt.mb(r.identityBytes)} (the identity answer's size) in 1 MiB buffers over one keep-alive connection to the same client code (ms): ${fmt.list(r.bareMs)}.`,
       `Proxy RSS: ${fmt.mb(r.startRss)} when ready, ${fmt.mb(r.idleRss)} idle after the first scrape (the baseline of the growth figures), peak ${fmt.mb(r.hwmIdentity)} after the identity scrapes and ${fmt.mb(r.hwmAll)} over the whole run (VmHWM cannot be reset, so the gzip figure is the peak of both phases). Measured from the RSS when ready instead, the growth would be ${fmt.mb(r.hwmAll - r.startRss)} (${fmt.ratio((r.hwmAll - r.startRss) / r.totalBytes)} the bodies): the first scrape's heap stays mapped.`,
       'The simulated pods run with `gzip: false` (they answer uncompressed although the proxy asks for gzip), and the warm-up checks that the proxy received exactly the uncompressed body bytes and that all 3 pods are `up 1`.',
       'The benchmark process (pods, client, TLS decryption of the answer) shares the 2 cores with the proxy process.',

@@ -52,7 +52,9 @@ export async function startProxyProcess(args: { listenHost: string; flags: strin
   const port = await freePort(args.listenHost);
   // BENCH_PROXY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the proxy process.
   const nodeArgs = (process.env.BENCH_PROXY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, CLI, 'proxy', ...args.flags, '--listen', `${args.listenHost}:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_PROXY_FLAGS (e.g. "--scrape-workers 3") adds proxy flags, to compare settings.
+  const extraFlags = (process.env.BENCH_PROXY_FLAGS ?? '').split(' ').filter((a) => a !== '');
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, CLI, 'proxy', ...args.flags, ...extraFlags, '--listen', `${args.listenHost}:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const keep = (b: Buffer) => (tail = (tail + b.toString('utf8')).slice(-LOG_TAIL_BYTES));
   child.stdout!.on('data', keep);

@@ -21,7 +21,7 @@ export const proxyFlags = {
   namespace: { kind: 'string', help: 'the hosted control plane namespace (default label value for namespace); default $MY_NAMESPACE' },
   'max-pod-body-bytes': { kind: 'number', help: "cap on one pod's decompressed answer", default: 64 * 1024 * 1024 },
   'resolver-cache-ttl': { kind: 'seconds', help: 'how long to reuse an endpoint-resolver answer (seconds or a duration such as 5s)', default: 5 },
-  'scrape-workers': { kind: 'number', help: 'worker threads that fetch and parse pods (0: the main thread); default one per core, at most 8' },
+  'scrape-workers': { kind: 'number', help: 'worker threads that fetch and parse pods (0: the main thread); default one per core, at least 3 (one per replica of an HA component), at most 8' },
   kubeconfig: { kind: 'string', help: 'kubeconfig of the HOSTED cluster: bearer tokens are checked with TokenReview there; the file and the files it names are re-read when they change' },
   'token-audiences': { kind: 'list', help: 'audiences sent in TokenReviews; the answer must name one of them (default: the API server\'s own)' },
   'token-cache-ttl': { kind: 'seconds', help: 'how long an authenticated token is cached, never past its JWT exp (seconds or a duration such as 5m)', default: 300 },

@@ -5,6 +5,8 @@
  * unlike `Buffer#copy`, allocates nothing per call. Each family ends up with a list of views into a
  * few large blocks.
  */
+import { allocateBlock } from './block-pool.js';
+
 const FIRST_BLOCK = 64 * 1024;
 const MAX_BLOCK = 1024 * 1024;
 
@@ -147,7 +149,7 @@ export class OutputArena {
     // Small pods stay small; big ones quickly reach large blocks.
     const size = Math.max(this.nextSize, this.templatesLen + need);
     this.nextSize = Math.min(MAX_BLOCK, this.nextSize * 2);
-    this.block = Buffer.allocUnsafe(size);
+    this.block = allocateBlock(size);
     let at = 0;
     this.templates.forEach((t, i) => {
       t.copy(this.block, at);

@@ -93,3 +93,10 @@ export async function fanOut(req: FanoutRequest): Promise<FanoutResult> {
   }
   return { format, families, pods: results, drops, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
+
+/** The output blocks behind a fan-out's pod samples, each once: what PodScraper.recycle takes back. */
+export function fanoutBlocks(r: FanoutResult): ArrayBuffer[] {
+  const blocks = new Set<ArrayBuffer>();
+  for (const p of r.pods) for (const f of p.exposition?.families ?? []) for (const c of f.chunks) blocks.add(c.buffer as ArrayBuffer);
+  return [...blocks];
+}

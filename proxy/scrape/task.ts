@@ -5,6 +5,7 @@
 import { compileRelabelConfigs } from '../relabel/index.js';
 import type { RelabelConfig } from '../relabel/types.js';
 import { prepareRules, type PreparedRules } from '../exposition/parser.js';
+import { isOutputBlock, outputBlocks } from '../exposition/block-pool.js';
 import { makeTargetLabels } from '../exposition/target.js';
 import type { UpstreamAgents, UpstreamEndpoint } from './agents.js';
 import { scrapePod, type PodScrapeResult, type PodTarget } from './pod-scrape.js';
@@ -36,6 +37,11 @@ export interface PodScraper {
   scrape(task: PodScrapeTask): Promise<PodScrapeResult>;
   /** Drop connection pools of endpoints that are no longer configured. */
   prune(liveIds: ReadonlySet<string>): void;
+  /**
+   * Output blocks of results whose answer has been sent completely: nothing reads them any more, the
+   * next scrapes refill them. Blocks this scraper did not hand out are ignored.
+   */
+  recycle(blocks: readonly ArrayBuffer[]): void;
   close(): Promise<void>;
 }
 
@@ -101,6 +107,10 @@ export class InProcessScraper implements PodScraper {
 
   prune(liveIds: ReadonlySet<string>): void {
     this.agents.prune(liveIds);
+  }
+
+  recycle(blocks: readonly ArrayBuffer[]): void {
+    outputBlocks.give(blocks.filter(isOutputBlock));
   }
 
   async close(): Promise<void> {

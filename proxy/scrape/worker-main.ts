@@ -1,6 +1,7 @@
 /** Entry point of a scrape worker thread: runs PodScrapeTasks and hands results back without copying. */
 import { parentPort } from 'node:worker_threads';
 import { errorMessage } from '../../common/errors.js';
+import { outputBlocks } from '../exposition/block-pool.js';
 import { UpstreamAgents } from './agents.js';
 import { failedResult, RuleCache, runScrapeTask } from './task.js';
 import type { WorkerReply, WorkerRequest } from './workers.js';
@@ -13,6 +14,10 @@ const rules = new RuleCache();
 port.on('message', (msg: WorkerRequest) => {
   if (msg.kind === 'prune') {
     agents.prune(new Set(msg.liveIds));
+    return;
+  }
+  if (msg.kind === 'recycle') {
+    outputBlocks.give(msg.blocks);
     return;
   }
   runScrapeTask(msg.task, agents, rules)

@@ -8,7 +8,10 @@ import type { Logger } from '../../common/log.js';
 import type { PodScrapeResult } from './pod-scrape.js';
 import { failedResult, type PodScraper, type PodScrapeTask } from './task.js';
 
-export type WorkerRequest = { kind: 'scrape'; id: number; task: PodScrapeTask } | { kind: 'prune'; liveIds: string[] };
+export type WorkerRequest =
+  | { kind: 'scrape'; id: number; task: PodScrapeTask }
+  | { kind: 'prune'; liveIds: string[] }
+  | { kind: 'recycle'; blocks: ArrayBuffer[] };
 export interface WorkerReply {
   id: number;
   result: PodScrapeResult;
@@ -23,6 +26,8 @@ export class WorkerPoolScraper implements PodScraper {
   private readonly slots: Slot[] = [];
   private nextId = 1;
   private closing = false;
+  /** Which worker filled each output block still out in the main thread, to give it back there. */
+  private readonly blockOwner = new WeakMap<ArrayBuffer, Slot>();
 
   constructor(
     readonly size: number,
@@ -48,6 +53,23 @@ export class WorkerPoolScraper implements PodScraper {
     for (const s of this.slots) s.worker.postMessage(msg);
   }
 
+  recycle(blocks: readonly ArrayBuffer[]): void {
+    const bySlot = new Map<Slot, ArrayBuffer[]>();
+    for (const b of blocks) {
+      const slot = this.blockOwner.get(b);
+      if (!slot || b.byteLength === 0) continue;
+      this.blockOwner.delete(b);
+      if (!this.slots.includes(slot)) continue; // its worker is gone
+      let list = bySlot.get(slot);
+      if (!list) bySlot.set(slot, (list = []));
+      list.push(b);
+    }
+    for (const [slot, list] of bySlot) {
+      const msg: WorkerRequest = { kind: 'recycle', blocks: list };
+      slot.worker.postMessage(msg, list);
+    }
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
@@ -60,6 +82,7 @@ export class WorkerPoolScraper implements PodScraper {
       const entry = slot.inflight.get(reply.id);
       if (!entry) return;
       slot.inflight.delete(reply.id);
+      for (const f of reply.result.exposition?.families ?? []) for (const c of f.chunks) this.blockOwner.set(c.buffer as ArrayBuffer, slot);
       entry.resolve(reply.result);
     });
     let dead = false;

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { Readable, pipeline } from 'node:stream';
-import zlib from 'node:zlib';
+import { availableParallelism } from 'node:os';
 import express, { type Request, type Response } from 'express';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
@@ -14,10 +14,11 @@ import { OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from '../exposition/types
 import { ResolverUnavailableError, type ResolverClient } from '../resolver-client.js';
 import type { RuleBook } from '../rule-book.js';
 import type { PodScraper } from '../scrape/task.js';
-import { fanOut, type FanoutResult } from '../scrape/fanout.js';
+import { fanOut, fanoutBlocks, type FanoutResult } from '../scrape/fanout.js';
 import type { Authenticator } from './auth.js';
 import type { ProxyMetrics } from './metrics.js';
 import { acceptsGzip, prefersOpenMetrics } from './negotiate.js';
+import { gzipInParallel } from './parallel-gzip.js';
 
 /** What the app reads on every request; swapped underneath it when files change. */
 export interface ProxyState {
@@ -39,6 +40,9 @@ export interface ProxyAppOptions {
   /** gzip level for answers; speed matters more than ratio for tens of MB per scrape. */
   gzipLevel?: number;
 }
+
+/** Answer groups deflated at once: every core, within libuv's default pool of 4 threads. */
+const GZIP_CONCURRENCY = Math.min(4, Math.max(2, availableParallelism()));
 
 const COMPONENT_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -242,23 +246,27 @@ function send(opts: ProxyAppOptions, req: Request, res: Response, component: str
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Vary', 'Accept, Accept-Encoding');
   metrics.requests.inc({ component, code: '200' });
-  if (req.method === 'HEAD') return void res.end();
-  const body = Readable.from(renderExposition(r.families, r.format), { objectMode: false, highWaterMark: 1 << 20 });
+  const recycle = () => opts.scraper.recycle(fanoutBlocks(r));
+  if (req.method === 'HEAD') {
+    res.end();
+    return recycle();
+  }
+  const rendered = renderExposition(r.families, r.format);
   let out = 0;
   const count = (b: Buffer | string) => {
     out += typeof b === 'string' ? Buffer.byteLength(b) : b.length;
   };
   const done = (err: Error | null | undefined) => {
     metrics.bytesOut.inc({ component }, out);
-    if (err && !res.destroyed) res.destroy(err);
+    // After an aborted answer a deflate on the thread pool may still read a block: leave those to the GC.
+    if (!err) return recycle();
+    if (!res.destroyed) res.destroy(err);
   };
-  if (acceptsGzip(req.header('accept-encoding'))) {
-    res.setHeader('Content-Encoding', 'gzip');
-    const gz = zlib.createGzip({ level: opts.gzipLevel ?? 1 });
-    gz.on('data', count);
-    pipeline(body, gz, res, done);
-  } else {
-    body.on('data', count);
-    pipeline(body, res, done);
-  }
+  const gzip = acceptsGzip(req.header('accept-encoding'));
+  if (gzip) res.setHeader('Content-Encoding', 'gzip');
+  // A streaming gzip runs on one thread; at tens of MB per scrape it would be the slowest step.
+  const encoded = gzip ? gzipInParallel(rendered, { level: opts.gzipLevel ?? 1, concurrency: GZIP_CONCURRENCY, groupBytes: 1 << 20 }) : rendered;
+  const body = Readable.from(encoded, { objectMode: false, highWaterMark: 1 << 20 });
+  body.on('data', count);
+  pipeline(body, res, done);
 }

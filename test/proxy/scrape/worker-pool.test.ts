@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import { memoryLogger } from '../../../common/log.js';
 import { startSimulatedPod, type SimulatedPod } from '../../../demo/sim/index.js';
+import { outputBlocks } from '../../../proxy/exposition/block-pool.js';
 import { mergePods } from '../../../proxy/exposition/merge.js';
 import { renderToString } from '../../../proxy/exposition/serialize.js';
 import { UpstreamAgents } from '../../../proxy/scrape/agents.js';
+import { fanoutBlocks } from '../../../proxy/scrape/fanout.js';
 import { InProcessScraper, type PodScrapeTask } from '../../../proxy/scrape/task.js';
 import { WorkerPoolScraper } from '../../../proxy/scrape/workers.js';
 
@@ -66,6 +68,40 @@ describe('scrape worker pool', function () {
     expect(results[3]!.failure?.reason).to.equal('connect');
     expect(results[4]!.failure?.reason).to.equal('config');
     expect(results[4]!.failure?.message).to.match(/relabel rules/);
+  });
+
+  it('takes back the output blocks of a sent answer (moving them to the worker) and ignores buffers it did not hand out', async () => {
+    const first = await pool.scrape(task(pods[0]!));
+    const rendered = renderToString(mergePods([first.exposition!]), 'text');
+    const blocks = fanoutBlocks({ format: 'text', families: [], pods: [first], drops: [], durationSeconds: 0 });
+    expect(blocks.length).to.be.greaterThan(0);
+    const foreign = new ArrayBuffer(64 * 1024);
+    pool.recycle([...blocks, foreign]);
+    // Moved: the main thread can no longer read or write them. The foreign buffer stayed.
+    expect(blocks.every((b) => b.byteLength === 0)).to.equal(true);
+    expect(foreign.byteLength).to.equal(64 * 1024);
+    // Refilled by later scrapes without mixing answers.
+    for (let i = 0; i < 5; i++) {
+      const again = await Promise.all(pods.map((p) => pool.scrape(task(p))));
+      expect(renderToString(mergePods([again[0]!.exposition!]), 'text')).to.equal(rendered);
+      pool.recycle(fanoutBlocks({ format: 'text', families: [], pods: again, drops: [], durationSeconds: 0 }));
+    }
+  });
+
+  it('in process, pools its own blocks and leaves other buffers alone', async () => {
+    const local = new InProcessScraper(new UpstreamAgents());
+    try {
+      const r = await local.scrape(task(pods[1]!));
+      const blocks = fanoutBlocks({ format: 'text', families: [], pods: [r], drops: [], durationSeconds: 0 });
+      expect(blocks.length).to.equal(1); // a small body fits the first block
+      const before = outputBlocks.size.blocks;
+      local.recycle([...blocks, Buffer.from('not ours').buffer as ArrayBuffer]);
+      expect(outputBlocks.size.blocks).to.equal(before + blocks.length);
+      await local.scrape(task(pods[1]!));
+      expect(outputBlocks.size.blocks).to.equal(before);
+    } finally {
+      await local.close();
+    }
   });
 
   it('compiles relabel rules in the worker from their source', async () => {

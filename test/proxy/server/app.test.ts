@@ -4,6 +4,7 @@
  * Addresses: 127.0.104.x (pods); the resolver and the proxy listen on 127.0.0.1.
  */
 import { expect } from 'chai';
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
@@ -258,6 +259,18 @@ describe('proxy server (on a local stack)', function () {
       expect(gz.wireBytes).to.be.lessThan(plain.wireBytes / 3);
       expect(withoutDurations(gz.body)).to.equal(withoutDurations(plain.body));
       expect(parseSamples(gz.body).length).to.be.greaterThan(1000);
+    });
+
+    it('gzip that curl --compressed reads to the end (one gzip member, although compressed in parallel pieces)', async () => {
+      const plain = await scrapeProxy(`${stack.proxyUrl}/metrics/kube-apiserver`, { caPem, headers: { 'Accept-Encoding': 'identity' } });
+      // More than one 1 MiB group, so several pieces. curl fails with error 23 at a second gzip member.
+      expect(plain.wireBytes).to.be.greaterThan(1.5 * 1024 * 1024);
+      const viaCurl = await new Promise<string>((resolve, reject) =>
+        execFile('curl', ['-sS', '--fail', '--compressed', '--cacert', stack.certs.caFile, `${stack.proxyUrl}/metrics/kube-apiserver`], { encoding: 'utf8', maxBuffer: 1 << 28 }, (err, stdout, stderr) =>
+          err ? reject(new Error(`curl: ${err.message} ${stderr}`)) : resolve(stdout),
+        ),
+      );
+      expect(withoutDurations(viaCurl)).to.equal(withoutDurations(plain.body));
     });
   });
 
