@@ -5,8 +5,11 @@
  * so the process holds two answers instead of one. Each thread has its own pool.
  */
 
-/** Bytes a thread keeps for reuse; blocks given beyond it are left to the GC. */
-export const POOL_LIMIT_BYTES = 256 * 1024 * 1024;
+/**
+ * Bytes a thread keeps for reuse; blocks given beyond it are left to the GC. One worker's share of a
+ * big scrape (a 30 MB kube-apiserver body renders to ~50 MB) fits; 8 workers keep at most 512 MiB.
+ */
+export const POOL_LIMIT_BYTES = 64 * 1024 * 1024;
 
 export class BlockPool {
   private blocks: ArrayBuffer[] = [];
