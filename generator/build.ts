@@ -56,11 +56,6 @@ function sanitizeLabelName(name: string): string {
 
 const RESERVED = new Set(['job', 'namespace', 'service', 'endpoint', 'pod', 'instance']);
 
-function matchLabels(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
-  for (const k of Object.keys(selector)) if (labels?.[k] !== selector[k]) return false;
-  return true;
-}
-
 function byName<T extends { metadata?: { name?: string } }>(a: T, b: T): number {
   const x = a.metadata?.name ?? '';
   const y = b.metadata?.name ?? '';
@@ -106,7 +101,8 @@ function serviceTarget(m: Monitor, inv: Inventory): Target {
   const service = services[0]!;
   const selector = service.spec?.selector ?? {};
   if (Object.keys(selector).length === 0) throw new MonitorError('SelectorMatchesNothing', `Service "${service.metadata?.name}" has no pod selector`);
-  return { selector, matchExpressions: [], service, pods: inv.pods.filter((p) => matchLabels(selector, p.metadata?.labels)) };
+  const podSelector: PodSelector = { matchLabels: selector, matchExpressions: [] };
+  return { selector, matchExpressions: [], service, pods: inv.pods.filter((p) => selectorMatches(podSelector, p.metadata?.labels ?? {})) };
 }
 
 function podTarget(m: Monitor, inv: Inventory): Target {

@@ -6,6 +6,7 @@ import { parseListen } from '../common/listen.js';
 import { createLogger, setLogLevel, type LogLevel } from '../common/log.js';
 import { PROXY_PATHS, RUNTIME_OBJECTS } from '../infra/lib/names.js';
 import { loadKubeConfig } from '../resolver/command.js';
+import { healthHandler } from '../resolver/server.js';
 import { CertificateManager } from './certs/manager.js';
 import { ProblemReporter } from './events.js';
 import { generateOnce, type GenerateOptions } from './generate.js';
@@ -85,12 +86,12 @@ export async function runGenerator(argv: string[]): Promise<void> {
   let health: http.Server | undefined;
   if (flags['health-listen']) {
     const { host, port } = parseListen(flags['health-listen']);
-    health = http.createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      const r = path === '/healthz' ? { ok: true } : path === '/readyz' ? watch.ready() : undefined;
-      if (!r) return void res.writeHead(404).end('not found\n');
-      res.writeHead(r.ok ? 200 : 503, { 'Content-Type': 'text/plain' }).end(r.ok ? 'ok\n' : `not ready: ${r.reason}\n`);
-    });
+    health = http.createServer(
+      healthHandler(() => {
+        const r = watch.ready();
+        return { ready: r.ok, ...(r.reason !== undefined ? { reason: r.reason } : {}) };
+      }),
+    );
     await new Promise<void>((resolve) => health!.listen(port, host, () => resolve()));
   }
   logger.info('generator watching', { namespace, groups });

@@ -54,7 +54,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
 }
 
 /** Health endpoints only: safe to serve without client certificates (kubelet probes). */
-export function healthHandler(readiness: () => Readiness): RequestListener {
+export function healthHandler(readiness: () => Pick<Readiness, 'ready' | 'reason'>): RequestListener {
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
