@@ -96,8 +96,9 @@ async function openLoop(agent: https.Agent, port: number, count: number, rate: n
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const r = make(i);
-    // Timers can wake up to a millisecond before `due`: never count from a moment before the send.
-    const start = Math.max(due, performance.now());
+    // Count from `due` when the send is late (a stall is queueing, and shows); from the send itself when
+    // it goes out early (a timer woke, or the wait was under a millisecond), never from a later moment.
+    const start = Math.min(due, performance.now());
     pending.push(
       new Promise<void>((resolve) => {
         const req = https.request({ host: HOST, port, method: r.method, path: r.path, agent, headers: r.body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body) } : {} }, (res) => {
