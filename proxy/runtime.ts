@@ -95,7 +95,9 @@ export class ProxyRuntime implements ProxyState {
         onError: (reason) => this.opts.metrics.resolverErrors.inc({ reason }),
       });
     }
-    const live = new Set(next.components.flatMap((c) => [`${c.name}/0`, ...c.endpoints.map((_e, i) => `${c.name}/${i + 1}`)]));
+    // Each endpoint's pool, and the pools of targets its relabelings move to the other scheme (fanout.ts).
+    const ids = next.components.flatMap((c) => [`${c.name}/0`, ...c.endpoints.map((_e, i) => `${c.name}/${i + 1}`)]);
+    const live = new Set(ids.flatMap((id) => [id, `${id}/http`, `${id}/https`]));
     this.opts.scraper.prune(live);
     this.opts.logger.info('serving components', { paths: servedPaths(next) });
   }

@@ -9,7 +9,7 @@ import { makeTargetLabels } from '../exposition/target.js';
 import type { ExpositionFormat, PodExposition } from '../exposition/types.js';
 import type { PodScrapeResult, PodTarget } from './pod-scrape.js';
 import { endpointTargets } from './targets.js';
-import type { PodScraper, RuleSource } from './task.js';
+import { failedResult, type PodScraper, type RuleSource } from './task.js';
 
 export interface FanoutRequest {
   /** Pool identity, e.g. `kube-apiserver/0`. */
@@ -47,28 +47,32 @@ export async function fanOut(req: FanoutRequest): Promise<FanoutResult> {
   const targets = kept.map((t) => makeTargetLabels(t.pairs));
   const timeoutMs = Math.max(1, Math.round(req.timeoutSeconds * 1000));
   const results = await Promise.all(
-    kept.map(({ pod, pairs }) =>
-      req.scraper.scrape({
-        pod,
-        poolId: req.poolId,
+    kept.map(({ pod, pairs, scrape, invalid }) => {
+      if (invalid !== undefined) return Promise.resolve(failedResult(pod, 'config', invalid));
+      // The scrape goes where the relabelings left __address__ (the pod's IP and port unless a rule moved it).
+      const moved = scrape.host !== pod.ip;
+      return req.scraper.scrape({
+        pod: moved ? { name: pod.name, ip: scrape.host } : pod,
+        // Pools are per scheme: a target moved to the other scheme gets its own.
+        poolId: scrape.scheme === e.metricsScheme ? req.poolId : `${req.poolId}/${scrape.scheme}`,
         upstream: {
-          metricsScheme: e.metricsScheme,
+          metricsScheme: scrape.scheme,
           caFile: e.caFile,
           certFile: e.certFile,
           keyFile: e.keyFile,
           tlsServerName: e.tlsServerName,
           insecureSkipVerify: e.insecureSkipVerify,
         },
-        port: e.metricsPort,
-        path: e.metricsPath,
+        port: scrape.port,
+        path: scrape.path,
         timeoutMs,
         timeoutHeaderSeconds: req.timeoutSeconds,
         maxBodyBytes: req.maxBodyBytes,
         accept: req.acceptOpenMetrics ? ACCEPT_OPENMETRICS : ACCEPT_TEXT,
         target: pairs,
         rules: req.rules,
-      }),
-    ),
+      }).then((r) => (moved ? { ...r, pod } : r));
+    }),
   );
 
   const answered = results.filter((r) => r.ok).map((r) => r.exposition!);

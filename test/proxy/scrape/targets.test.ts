@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { parseProxyConfig } from '../../../proxy/config/parse.js';
 import type { EndpointConfig } from '../../../proxy/config/types.js';
-import { endpointTargets, podTargetLabels } from '../../../proxy/scrape/targets.js';
+import { endpointTargets, parseAddress, podTargetLabels, resolveTarget } from '../../../proxy/scrape/targets.js';
 
 function endpoint(extra: Record<string, unknown> = {}): EndpointConfig {
   const doc = { endpointResolver: { url: 'https://er' }, components: [{ name: 'kube-apiserver', selector: { app: 'kube-apiserver' }, metricsPort: 6443, metricsJob: 'apiserver', metricsService: 'kubernetes', metricsEndpoint: 'https', metricsNamespace: 'default', targetLabels: { apiserver: 'kube-apiserver' }, ...extra }] };
@@ -60,7 +60,53 @@ describe('proxy/scrape/targets', () => {
     const e = endpoint({ relabelings: [{ action: 'drop', sourceLabels: ['__meta_kubernetes_pod_name'], regex: '.*-1' }] });
     const pods = [POD, { name: 'kube-apiserver-1', ip: '10.0.0.6' }, { name: 'kube-apiserver-2', ip: '10.0.0.7' }];
     expect(endpointTargets(e, pods).map((t) => t.pod.name)).to.deep.equal(['kube-apiserver-0', 'kube-apiserver-2']);
-    const keepOne = endpoint({ relabelings: [{ action: 'keep', sourceLabels: ['instance'], regex: '10\\.0\\.0\\.7:6443' }] });
+    const keepOne = endpoint({ relabelings: [{ action: 'keep', sourceLabels: ['__address__'], regex: '10\\.0\\.0\\.7:6443' }] });
     expect(endpointTargets(keepOne, pods).map((t) => t.pod.name)).to.deep.equal(['kube-apiserver-2']);
+  });
+
+  it('`instance` does not exist yet while the rules run (as in Prometheus): it comes from the final __address__', () => {
+    // A keep on `instance` sees an empty value and drops every pod, as real Prometheus would.
+    const keepInstance = endpoint({ relabelings: [{ action: 'keep', sourceLabels: ['instance'], regex: '10\\.0\\.0\\.5:6443' }] });
+    expect(resolveTarget(keepInstance, POD)).to.equal(undefined);
+    const copied = endpoint({ relabelings: [{ sourceLabels: ['instance'], regex: '(.+)', targetLabel: 'seen' }] });
+    expect(podTargetLabels(copied, POD)).to.deep.equal(BASE);
+    // A rule may set `instance` itself; the address stays where it was.
+    const named = resolveTarget(endpoint({ relabelings: [{ sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'instance' }] }), POD)!;
+    expect(named.pairs).to.deep.include(['instance', 'kube-apiserver-0']);
+    expect(named.scrape).to.deep.equal({ scheme: 'https', host: '10.0.0.5', port: 6443, path: '/metrics' });
+  });
+
+  it('the scrape follows a rewritten __address__, __scheme__ and __metrics_path__, and instance follows the address', () => {
+    const e = endpoint({
+      relabelings: [
+        { sourceLabels: ['__address__'], regex: '(.+):\\d+', targetLabel: '__address__', replacement: '$1:9443' },
+        { targetLabel: '__scheme__', replacement: 'http' },
+        { targetLabel: '__metrics_path__', replacement: 'debug/metrics' },
+      ],
+    });
+    const t = resolveTarget(e, POD)!;
+    expect(t.invalid).to.equal(undefined);
+    expect(t.scrape).to.deep.equal({ scheme: 'http', host: '10.0.0.5', port: 9443, path: '/debug/metrics' });
+    expect(t.pairs).to.deep.equal(BASE.map(([n, v]) => (n === 'instance' ? [n, '10.0.0.5:9443'] : [n, v])));
+    // Without any rule the configured address is used as is.
+    expect(resolveTarget(endpoint(), POD)!.scrape).to.deep.equal({ scheme: 'https', host: '10.0.0.5', port: 6443, path: '/metrics' });
+  });
+
+  it('a relabeled address that cannot be scraped is reported, not dropped', () => {
+    const bad = (relabelings: unknown[]) => resolveTarget(endpoint({ relabelings }), POD)!.invalid;
+    expect(bad([{ targetLabel: '__address__', replacement: 'kas:notaport' }])).to.match(/address "kas:notaport" has no valid port/);
+    expect(bad([{ targetLabel: '__scheme__', replacement: 'ftp' }])).to.match(/__scheme__ to "ftp"/);
+    expect(bad([{ action: 'labeldrop', regex: '__address__' }])).to.match(/removed __address__/);
+  });
+
+  it('parses addresses as Prometheus accepts them', () => {
+    expect(parseAddress('10.0.0.5:6443', 'https')).to.deep.equal({ host: '10.0.0.5', port: 6443 });
+    expect(parseAddress('[fd00::5]:6443', 'https')).to.deep.equal({ host: 'fd00::5', port: 6443 });
+    expect(parseAddress('[fd00::5]', 'http')).to.deep.equal({ host: 'fd00::5', port: 80 });
+    expect(parseAddress('kas.example', 'https')).to.deep.equal({ host: 'kas.example', port: 443 });
+    expect(parseAddress('fd00::5', 'https')).to.match(/needs brackets/);
+    expect(parseAddress(':6443', 'https')).to.match(/no valid host/);
+    expect(parseAddress('kas:70000', 'https')).to.match(/no valid port/);
+    expect(parseAddress('kas/x:1', 'https')).to.match(/no valid host/);
   });
 });

@@ -347,6 +347,36 @@ describe('proxy server (on a local stack)', function () {
       }
     });
 
+    it('scrapes where relabelings move __address__ and __metrics_path__; instance follows the address', async () => {
+      const before = parseSamples((await get('/metrics/etcd')).body).filter((s) => s.name === 'up');
+      const etcd0 = before.find((s) => s.labels.pod === 'etcd-0')!.labels.instance!;
+      const doc = YAML.parse(originalConfig) as { components: Record<string, unknown>[] };
+      const etcd = doc.components.find((c) => c.name === 'etcd')!;
+      const relabelings = [
+        { sourceLabels: ['__meta_kubernetes_pod_name'], regex: 'etcd-0', targetLabel: '__metrics_path__', replacement: '/nope' },
+        { sourceLabels: ['__meta_kubernetes_pod_name'], regex: 'etcd-1', targetLabel: '__address__', replacement: '127.0.0.1:1' },
+        { sourceLabels: ['__meta_kubernetes_pod_name'], regex: 'etcd-2', targetLabel: '__address__', replacement: etcd0 },
+      ];
+      doc.components.push({ ...etcd, name: 'etcd-moved', relabelings });
+      try {
+        writeAtomically(stack.configFile, YAML.stringify(doc));
+        await eventually(async () => ((await servedComponents()).includes('/metrics/etcd-moved') ? true : undefined), 20_000, '/metrics/etcd-moved');
+        const errors = (reason: string) => proxyMetric(stack.proxyUrl, caPem, 'hcp_metrics_proxy_pod_scrape_errors_total', { component: 'etcd-moved', reason });
+        const a = await get('/metrics/etcd-moved');
+        expect(a.status).to.equal(200);
+        const up = parseSamples(a.body).filter((s) => s.name === 'up');
+        expect(up.map((s) => [s.labels.pod, s.labels.instance, s.value])).to.deep.equal([
+          ['etcd-0', etcd0, '0'], // 404 on /nope
+          ['etcd-1', '127.0.0.1:1', '0'], // nothing listens there
+          ['etcd-2', etcd0, '1'], // etcd-0's body, under etcd-2's labels
+        ]);
+        expect(await errors('http_status')).to.equal(1);
+        expect(await errors('connect')).to.equal(1);
+      } finally {
+        await restoreConfig();
+      }
+    });
+
     it('follows a Kubernetes ConfigMap volume: config.yaml -> ..data/config.yaml, ..data swapped atomically', async () => {
       const doc = YAML.parse(originalConfig) as { components: Record<string, unknown>[] };
       const etcd = doc.components.find((c) => c.name === 'etcd')!;
