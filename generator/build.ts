@@ -6,6 +6,8 @@
  * working component is reported as a Problem and left out; the others are unaffected.
  */
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
+import { isK8sLabelKey } from '../proxy/config/validate.js';
+import { sanitizeLabelName } from '../proxy/exposition/labels.js';
 import { compileRelabelConfigs } from '../proxy/relabel/compile.js';
 import type { RelabelRule } from '../proxy/relabel/types.js';
 import { parseSelector as parseLabelSelector, SelectorError, selectorMatches, type PodSelector, type SelectorRequirement } from '../common/label-selector.js';
@@ -47,11 +49,6 @@ class MonitorError extends Error {
   ) {
     super(message);
   }
-}
-
-/** Prometheus label names: prometheus-operator sanitizes target label names the same way. */
-function sanitizeLabelName(name: string): string {
-  return name.replace(/[^a-zA-Z0-9_]/g, '_');
 }
 
 const RESERVED = new Set(['job', 'namespace', 'service', 'endpoint', 'pod', 'instance']);
@@ -171,9 +168,9 @@ function endpointConfig(m: Monitor, e: MonitorEndpoint, i: number, t: Target, ma
   out.metricsEndpoint = ann[LABEL_ANNOTATIONS.endpoint] ?? portName ?? 'metrics';
   if (e.relabelings && e.relabelings.length > 0) {
     const rules = compiledRules(e.relabelings, `${where}.relabelings`);
-    const unknown = [...new Set(rules.flatMap((r) => r.sourceLabels).filter((l) => l.startsWith('__') && !TARGET_DISCOVERY_LABELS.has(l)))];
+    const unknown = [...new Set(rules.flatMap((r) => r.sourceLabels).filter((l) => l.startsWith('__') && !TARGET_DISCOVERY_LABELS.has(l) && !POD_LABEL_DISCOVERY.test(l)))];
     if (unknown.length > 0) {
-      warnings.push(`${m.kind} ${m.object.metadata.name}: ${where}.relabelings read ${unknown.join(', ')}, which the proxy does not know (it offers ${[...TARGET_DISCOVERY_LABELS].join(', ')}); they read as empty`);
+      warnings.push(`${m.kind} ${m.object.metadata.name}: ${where}.relabelings read ${unknown.join(', ')}, which the proxy does not know (it offers ${[...TARGET_DISCOVERY_LABELS].join(', ')} and __meta_kubernetes_pod_label(present)_<name>); they read as empty`);
     }
     out.relabelings = e.relabelings;
   }
@@ -187,6 +184,8 @@ function endpointConfig(m: Monitor, e: MonitorEndpoint, i: number, t: Target, ma
 
 /** Discovery labels the proxy sets for target relabeling (proxy/scrape/targets.ts). */
 const TARGET_DISCOVERY_LABELS: ReadonlySet<string> = new Set(['__address__', '__scheme__', '__metrics_path__', '__meta_kubernetes_pod_name', '__meta_kubernetes_pod_ip']);
+/** The pod's labels, which the resolver answers with each pod. */
+const POD_LABEL_DISCOVERY = /^__meta_kubernetes_pod_label(present)?_/;
 
 function compiledRules(raw: unknown[], where: string): RelabelRule[] {
   try {
@@ -204,13 +203,22 @@ function targetLabels(m: Monitor, t: Target, warnings: string[]): Record<string,
     if (value !== undefined) out[name] = value;
   };
   for (const l of m.object.spec.targetLabels ?? []) set(l, t.service?.metadata?.labels?.[l], 'targetLabels');
-  for (const l of m.object.spec.podTargetLabels ?? []) {
-    const values = new Set(t.pods.map((p) => p.metadata?.labels?.[l]).filter((v): v is string => v !== undefined));
-    // The configuration has one set of static labels per component, not per pod.
-    if (values.size > 1) warnings.push(`${m.kind} ${m.object.metadata.name}: podTargetLabels "${l}" differs between pods (${[...values].sort().join(', ')}) and is left out`);
-    else set(l, [...values][0], 'podTargetLabels');
-  }
   return out;
+}
+
+/** The monitor's podTargetLabels the proxy can carry: it copies them per pod from the resolver's answer. */
+function podTargetLabelKeys(m: Monitor, warnings: string[]): string[] {
+  return (m.object.spec.podTargetLabels ?? []).filter((l) => {
+    // The proxy refuses a whole configuration with a bad key: leave such a key out here instead.
+    if (!isK8sLabelKey(l)) {
+      warnings.push(`${m.kind} ${m.object.metadata.name}: podTargetLabels "${l}" is not a Kubernetes label key and is ignored`);
+      return false;
+    }
+    const name = sanitizeLabelName(l);
+    if (!RESERVED.has(name) && !name.startsWith('__')) return true;
+    warnings.push(`${m.kind} ${m.object.metadata.name}: podTargetLabels "${l}" would replace the proxy's own "${name}" label and is ignored`);
+    return false;
+  });
 }
 
 function component(m: Monitor, inv: Inventory, material: TlsMaterial, warnings: string[]): Record<string, unknown> {
@@ -221,6 +229,7 @@ function component(m: Monitor, inv: Inventory, material: TlsMaterial, warnings: 
   const eps = endpoints.map((e, i) => endpointConfig(m, e, i, t, material, warnings));
   const ann = meta.annotations ?? {};
   const labels = targetLabels(m, t, warnings);
+  const podLabels = podTargetLabelKeys(m, warnings);
   const [first, ...rest] = eps;
   return {
     name: meta.name,
@@ -231,6 +240,7 @@ function component(m: Monitor, inv: Inventory, material: TlsMaterial, warnings: 
     ...(ann[LABEL_ANNOTATIONS.namespace] ? { metricsNamespace: ann[LABEL_ANNOTATIONS.namespace] } : {}),
     metricsService: ann[LABEL_ANNOTATIONS.service] ?? meta.name,
     ...(Object.keys(labels).length > 0 ? { targetLabels: labels } : {}),
+    ...(podLabels.length > 0 ? { podTargetLabels: podLabels } : {}),
     ...(rest.length > 0 ? { endpoints: rest } : {}),
   };
 }

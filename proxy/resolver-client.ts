@@ -169,8 +169,13 @@ function parsePods(body: string): PodTarget[] {
   const pods = (doc as { pods?: unknown }).pods;
   if (!Array.isArray(pods)) throw new Error('answer has no "pods" list');
   return pods.map((p: unknown, i) => {
-    const { name, ip } = (p ?? {}) as { name?: unknown; ip?: unknown };
+    const { name, ip, labels } = (p ?? {}) as { name?: unknown; ip?: unknown; labels?: unknown };
     if (typeof name !== 'string' || typeof ip !== 'string' || name === '' || ip === '') throw new Error(`pods[${i}] needs a name and an ip`);
-    return { name, ip };
+    // Labels are optional: HyperShift's resolver answers name and ip only.
+    if (labels === undefined || labels === null) return { name, ip };
+    if (typeof labels !== 'object' || Array.isArray(labels) || !Object.values(labels).every((v) => typeof v === 'string')) {
+      throw new Error(`pods[${i}].labels must map label names to strings`);
+    }
+    return { name, ip, labels: labels as Record<string, string> };
   });
 }

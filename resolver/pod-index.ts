@@ -8,10 +8,11 @@ import { selectorKey, selectorMatches, type PodSelector } from '../common/label-
 export interface ResolvedPod {
   name: string;
   ip: string;
+  /** The pod's labels: the proxy's podTargetLabels and `__meta_kubernetes_pod_label_*` come from them. */
+  labels: Record<string, string>;
 }
 
 export interface PodRecord extends ResolvedPod {
-  labels: Record<string, string>;
   /** Running, Ready condition True, an IP, and not terminating. */
   ready: boolean;
 }
@@ -63,7 +64,7 @@ export class PodIndex {
     let hit = this.memo.get(key);
     if (!hit) {
       hit = [];
-      for (const p of this.pods.values()) if (p.ready && selectorMatches(sel, p.labels)) hit.push({ name: p.name, ip: p.ip });
+      for (const p of this.pods.values()) if (p.ready && selectorMatches(sel, p.labels)) hit.push({ name: p.name, ip: p.ip, labels: p.labels });
       hit.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       // Bounded: a caller cycling through selectors must not grow memory without limit.
       if (this.memo.size >= 1024) this.memo.clear();

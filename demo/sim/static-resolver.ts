@@ -11,6 +11,8 @@ import type { TLSSocket } from 'node:tls';
 export interface ResolvedPod {
   name: string;
   ip: string;
+  /** The pod's labels, as the real resolver answers them. */
+  labels?: Record<string, string>;
 }
 
 export type PodLookup = (selector: Record<string, string>) => ResolvedPod[];
@@ -149,7 +151,7 @@ class Resolver implements StaticResolver {
       this.lastSelector = parsed.selector;
       let pods: ResolvedPod[];
       try {
-        pods = this.pods(parsed.selector).map((p) => ({ name: p.name, ip: p.ip }));
+        pods = this.pods(parsed.selector).map((p) => ({ name: p.name, ip: p.ip, ...(p.labels ? { labels: p.labels } : {}) }));
       } catch (err) {
         return this.json(res, 500, { error: err instanceof Error ? err.message : String(err) });
       }

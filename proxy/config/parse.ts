@@ -10,6 +10,7 @@
  * `components` as a map keyed by name with a `serviceName` field; that form is accepted too.
  */
 import YAML from 'yaml';
+import { sanitizeLabelName } from '../exposition/labels.js';
 import { compileRelabelConfigs } from '../relabel/index.js';
 import type { RelabelConfig, RelabelRule } from '../relabel/types.js';
 import { parsePrometheusDurationMs } from '../../common/duration.js';
@@ -44,6 +45,7 @@ const ENDPOINT_KEY_LIST = [
   'metricsService',
   'metricsEndpoint',
   'targetLabels',
+  'podTargetLabels',
   'relabelings',
   'metricRelabelings',
   'scrapeTimeout',
@@ -72,6 +74,7 @@ interface EndpointFields {
   metricsService?: string;
   metricsEndpoint?: string;
   targetLabels?: Record<string, string>;
+  podTargetLabels?: string[];
   relabelings?: RelabelConfig[];
   relabelRules?: RelabelRule[];
   metricRelabelings?: RelabelConfig[];
@@ -200,6 +203,7 @@ function parseComponent(raw: unknown, path: string, mapKey: string | undefined, 
     metricsService: serviceName ?? name,
     metricsEndpoint: 'metrics',
     targetLabels: {},
+    podTargetLabels: [],
     relabelings: [],
     relabelRules: [],
     metricRelabelings: [],
@@ -294,6 +298,19 @@ function readEndpointFields(obj: Obj, path: string, c: Checker): EndpointFields 
     });
   }
 
+  if (obj.podTargetLabels !== undefined && obj.podTargetLabels !== null) {
+    const raw = obj.podTargetLabels;
+    if (!Array.isArray(raw)) c.fail(at('podTargetLabels'), `must be a list of pod label keys, got ${describeValue(raw)}`);
+    f.podTargetLabels = raw.map((k: unknown, i) => {
+      const where = `${at('podTargetLabels')}[${i}]`;
+      if (typeof k !== 'string' || !isK8sLabelKey(k)) c.fail(where, `must be a Kubernetes label key, got ${describeValue(k)}`);
+      const name = sanitizeLabelName(k);
+      if (name.startsWith('__')) c.fail(where, `becomes the label "${name}"; names starting with "__" are reserved`);
+      if (RESERVED_TARGET_LABELS.has(name)) c.fail(where, `becomes the label "${name}", which the proxy sets itself`);
+      return k;
+    });
+  }
+
   if (obj.relabelings !== undefined && obj.relabelings !== null) {
     const raw = obj.relabelings;
     if (!Array.isArray(raw)) c.fail(at('relabelings'), `must be a list, got ${describeValue(raw)}`);
@@ -340,6 +357,7 @@ function applyFields(own: EndpointFields, base: EndpointConfig, path: string, c:
     metricsService: own.metricsService ?? base.metricsService,
     metricsEndpoint: own.metricsEndpoint ?? base.metricsEndpoint,
     targetLabels: { ...(own.targetLabels ?? base.targetLabels) },
+    podTargetLabels: [...(own.podTargetLabels ?? base.podTargetLabels)],
     relabelings: [...(own.relabelings ?? base.relabelings)],
     relabelRules: [...(own.relabelRules ?? base.relabelRules)],
     metricRelabelings: [...(own.metricRelabelings ?? base.metricRelabelings)],

@@ -26,6 +26,12 @@ export interface EndpointConfig {
   /** Static labels added to every sample (e.g. `apiserver: kube-apiserver`). */
   targetLabels: Record<string, string>;
   /**
+   * Pod label keys copied to each pod's target labels (prometheus-operator `podTargetLabels`), named as
+   * Prometheus sanitizes them (`app.kubernetes.io/name` → `app_kubernetes_io_name`); a pod without the
+   * label gets none. Values come from the endpoint resolver's answer.
+   */
+  podTargetLabels: string[];
+  /**
    * Target relabeling (prometheus-operator `relabelings`), applied per pod to the target labels before
    * the scrape: it can rename or set target labels, or drop the pod. As written in the file.
    */

@@ -8,6 +8,14 @@ for (let c = 0; c < 128; c++) {
   NAME_CHARS[c] = alpha ? 3 : digit ? 2 : c === 58 ? 4 : 0;
 }
 
+/**
+ * A Kubernetes label key as a Prometheus label name, the way Kubernetes discovery names
+ * `__meta_kubernetes_pod_label_<name>` and prometheus-operator names podTargetLabels/targetLabels.
+ */
+export function sanitizeLabelName(name: string): string {
+  return name.replace(/[^a-zA-Z0-9_]/g, '_');
+}
+
 export function isValidLabelName(name: string): boolean {
   if (name.length === 0) return false;
   for (let i = 0; i < name.length; i++) {

@@ -49,10 +49,10 @@ export async function fanOut(req: FanoutRequest): Promise<FanoutResult> {
   const results = await Promise.all(
     kept.map(({ pod, pairs, scrape, invalid }) => {
       if (invalid !== undefined) return Promise.resolve(failedResult(pod, 'config', invalid));
-      // The scrape goes where the relabelings left __address__ (the pod's IP and port unless a rule moved it).
-      const moved = scrape.host !== pod.ip;
+      // The scrape goes where the relabelings left __address__ (the pod's IP and port unless a rule moved
+      // it); the pod's labels stay here, the worker needs none of them.
       return req.scraper.scrape({
-        pod: moved ? { name: pod.name, ip: scrape.host } : pod,
+        pod: { name: pod.name, ip: scrape.host },
         // Pools are per scheme: a target moved to the other scheme gets its own.
         poolId: scrape.scheme === e.metricsScheme ? req.poolId : `${req.poolId}/${scrape.scheme}`,
         upstream: {
@@ -71,7 +71,7 @@ export async function fanOut(req: FanoutRequest): Promise<FanoutResult> {
         accept: req.acceptOpenMetrics ? ACCEPT_OPENMETRICS : ACCEPT_TEXT,
         target: pairs,
         rules: req.rules,
-      }).then((r) => (moved ? { ...r, pod } : r));
+      }).then((r) => ({ ...r, pod }));
     }),
   );
 

@@ -28,6 +28,8 @@ export type ScrapeFailureReason =
 export interface PodTarget {
   name: string;
   ip: string;
+  /** The pod's labels, when the resolver answers them (podTargetLabels and pod-label discovery). */
+  labels?: Readonly<Record<string, string>>;
 }
 
 export interface PodScrapeOptions {

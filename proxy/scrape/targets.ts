@@ -6,6 +6,7 @@
  * final `__address__` unless a rule set it.
  */
 import type { EndpointConfig, Scheme } from '../config/types.js';
+import { sanitizeLabelName } from '../exposition/labels.js';
 import { instanceLabel } from '../exposition/target.js';
 import { relabelTarget } from '../relabel/index.js';
 import type { LabelSet } from '../relabel/types.js';
@@ -32,9 +33,13 @@ export interface PodTargetLabels extends ResolvedTarget {
   pod: PodTarget;
 }
 
-/** The labels Prometheus has for this pod's target before relabeling (no `instance` yet). */
+/**
+ * The labels Prometheus has for this pod's target before relabeling (no `instance` yet): the proxy's
+ * own, the static target labels, then the podTargetLabels the pod carries, as prometheus-operator
+ * orders them.
+ */
 function basePairs(endpoint: EndpointConfig, pod: PodTarget): [string, string][] {
-  return [
+  const pairs: [string, string][] = [
     ['job', endpoint.metricsJob],
     ['namespace', endpoint.metricsNamespace],
     ['service', endpoint.metricsService],
@@ -42,6 +47,15 @@ function basePairs(endpoint: EndpointConfig, pod: PodTarget): [string, string][]
     ['pod', pod.name],
     ...Object.entries(endpoint.targetLabels),
   ];
+  for (const key of endpoint.podTargetLabels) {
+    const value = pod.labels?.[key];
+    if (value === undefined || value === '') continue;
+    const name = sanitizeLabelName(key);
+    const at = pairs.findIndex(([n]) => n === name);
+    if (at >= 0) pairs[at] = [name, value];
+    else pairs.push([name, value]);
+  }
+  return pairs;
 }
 
 const LEADING: ReadonlySet<string> = new Set(['job', 'namespace', 'service', 'endpoint', 'pod']);
@@ -80,8 +94,9 @@ export function parseAddress(address: string, scheme: Scheme): { host: string; p
 /**
  * The target of `pod`, or undefined when a relabeling drops it (Prometheus then has no such target: no
  * scrape and no `up` series). The rules see the labels above plus what Prometheus's Kubernetes discovery
- * offers that the proxy knows: `__address__`, `__scheme__`, `__metrics_path__`, `__meta_kubernetes_pod_name`
- * and `__meta_kubernetes_pod_ip`. Labels starting with `__` are removed afterwards.
+ * offers that the proxy knows: `__address__`, `__scheme__`, `__metrics_path__`, `__meta_kubernetes_pod_name`,
+ * `__meta_kubernetes_pod_ip`, and `__meta_kubernetes_pod_label_<name>` / `..._labelpresent_<name>` when the
+ * resolver answers the pod's labels. Labels starting with `__` are removed afterwards.
  */
 export function resolveTarget(endpoint: EndpointConfig, pod: PodTarget): ResolvedTarget | undefined {
   const pairs = basePairs(endpoint, pod);
@@ -95,6 +110,11 @@ export function resolveTarget(endpoint: EndpointConfig, pod: PodTarget): Resolve
   labels.set('__metrics_path__', endpoint.metricsPath);
   labels.set('__meta_kubernetes_pod_name', pod.name);
   labels.set('__meta_kubernetes_pod_ip', pod.ip);
+  for (const [key, value] of Object.entries(pod.labels ?? {})) {
+    const name = sanitizeLabelName(key);
+    labels.set(`__meta_kubernetes_pod_label_${name}`, value);
+    labels.set(`__meta_kubernetes_pod_labelpresent_${name}`, 'true');
+  }
   if (!relabelTarget(labels, endpoint.relabelRules)) return undefined;
 
   // Kept labels in their original order first, then the ones the rules added, sorted.

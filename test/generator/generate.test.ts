@@ -121,6 +121,18 @@ describe('generator: configuration from monitors', function () {
     expect(r.result.warnings.join('\n')).not.to.match(/read __meta_kubernetes_pod_name/);
   });
 
+  it('passes podTargetLabels on for the proxy to copy per pod, and pod-label discovery without a warning', async () => {
+    const relabelings = [{ sourceLabels: ['__meta_kubernetes_pod_label_app'], targetLabel: 'app' }];
+    const spec = { selector: { matchLabels: { app: 'etcd' } }, podTargetLabels: ['app.kubernetes.io/version', 'pod', 'not a key'], endpoints: [{ port: 'metrics', scheme: 'http', relabelings }] };
+    kas.resources.create('servicemonitors.monitoring.coreos.com', { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'etcd-pod-labels', namespace: FIXTURE_NS }, spec });
+    const r = await generateOnce(await options());
+    expect(r.result.config.components.find((c) => c.name === 'etcd-pod-labels')).to.deep.include({ podTargetLabels: ['app.kubernetes.io/version'] });
+    const warnings = r.result.warnings.join('\n');
+    expect(warnings).to.match(/ServiceMonitor etcd-pod-labels: podTargetLabels "pod" would replace the proxy's own "pod" label/);
+    expect(warnings).to.match(/ServiceMonitor etcd-pod-labels: podTargetLabels "not a key" is not a Kubernetes label key/);
+    expect(warnings).not.to.match(/etcd-pod-labels: .*relabelings read/);
+  });
+
   it('understands matchExpressions: a ServiceMonitor selects its Service, a PodMonitor passes them to the proxy', async () => {
     kas.resources.create('servicemonitors.monitoring.coreos.com', { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'etcd-by-expression', namespace: FIXTURE_NS }, spec: { selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['etcd'] }] }, endpoints: [{ port: 'metrics', scheme: 'http' }] } });
     const podSelector = { matchLabels: { app: 'etcd' }, matchExpressions: [{ key: 'canary', operator: 'DoesNotExist' }] };

@@ -65,6 +65,18 @@ describe('proxy: endpoint-resolver client', function () {
     expect(resolver.calls).to.equal(3);
   });
 
+  it("passes on each pod's labels when the resolver answers them, and refuses malformed ones", async () => {
+    pods = [{ name: 'etcd-0', ip: '10.0.0.1', labels: { app: 'etcd', 'app.kubernetes.io/version': '3.5' } }];
+    expect(await client.resolve({ app: 'etcd' })).to.deep.equal(pods);
+    pods = [{ name: 'etcd-0', ip: '10.0.0.1', labels: { app: 7 } as unknown as Record<string, string> }];
+    const err = await client.resolve({ app: 'other' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(ResolverUnavailableError);
+    expect(errors).to.have.length(1);
+  });
+
   it('treats 404 (no ready pods) as zero targets', async () => {
     pods = [];
     expect(await client.resolve({ app: 'etcd' })).to.deep.equal([]);

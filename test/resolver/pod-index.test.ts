@@ -11,6 +11,8 @@ function pod(name: string, o: { labels?: Record<string, string>; ip?: string; ph
   };
 }
 
+const nameIp = (pods: readonly { name: string; ip: string }[]) => pods.map(({ name, ip }) => ({ name, ip }));
+
 describe('resolver: pod index', () => {
   const etcd = parseSelector({ app: 'etcd' });
 
@@ -23,19 +25,27 @@ describe('resolver: pod index', () => {
     expect(podRecord({ status: { phase: 'Running' } })).to.equal(undefined);
   });
 
+  it("answers each pod's labels with it (the proxy's podTargetLabels and pod-label discovery read them)", () => {
+    const idx = new PodIndex();
+    idx.upsert(pod('etcd-0', { labels: { app: 'etcd', 'app.kubernetes.io/version': '3.5' } }));
+    expect(idx.resolve(etcd)).to.deep.equal([{ name: 'etcd-0', ip: '10.0.0.1', labels: { app: 'etcd', 'app.kubernetes.io/version': '3.5' } }]);
+    idx.upsert(pod('etcd-0', { labels: { app: 'etcd', 'app.kubernetes.io/version': '3.6' } }));
+    expect(idx.resolve(etcd)[0]!.labels['app.kubernetes.io/version'], 'a label change is seen').to.equal('3.6');
+  });
+
   it('answers ready matches sorted by name and follows updates and deletions', () => {
     const idx = new PodIndex();
     idx.upsert(pod('etcd-2', { ip: '10.0.0.3' }));
     idx.upsert(pod('etcd-0', { ip: '10.0.0.1' }));
     idx.upsert(pod('etcd-1', { ip: '10.0.0.2', ready: false }));
     idx.upsert(pod('kas-0', { labels: { app: 'kas' } }));
-    expect(idx.resolve(etcd)).to.deep.equal([{ name: 'etcd-0', ip: '10.0.0.1' }, { name: 'etcd-2', ip: '10.0.0.3' }]);
+    expect(nameIp(idx.resolve(etcd))).to.deep.equal([{ name: 'etcd-0', ip: '10.0.0.1' }, { name: 'etcd-2', ip: '10.0.0.3' }]);
     idx.upsert(pod('etcd-1', { ip: '10.0.0.2' }));
     idx.upsert(pod('etcd-0', { ip: '10.0.0.9' }));
-    expect(idx.resolve(etcd)).to.deep.equal([{ name: 'etcd-0', ip: '10.0.0.9' }, { name: 'etcd-1', ip: '10.0.0.2' }, { name: 'etcd-2', ip: '10.0.0.3' }]);
+    expect(nameIp(idx.resolve(etcd))).to.deep.equal([{ name: 'etcd-0', ip: '10.0.0.9' }, { name: 'etcd-1', ip: '10.0.0.2' }, { name: 'etcd-2', ip: '10.0.0.3' }]);
     idx.remove(pod('etcd-2'));
     idx.upsert(pod('etcd-1', { labels: { app: 'other' } }));
-    expect(idx.resolve(etcd)).to.deep.equal([{ name: 'etcd-0', ip: '10.0.0.9' }]);
+    expect(nameIp(idx.resolve(etcd))).to.deep.equal([{ name: 'etcd-0', ip: '10.0.0.9' }]);
     expect(idx.size).to.equal(3);
     expect(idx.readyCount).to.equal(3);
   });

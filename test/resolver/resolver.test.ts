@@ -146,7 +146,7 @@ describe('resolver: endpoint resolver', function () {
     expect(await names({ app: 'etcd' })).to.equal('etcd-0=10.0.0.1,etcd-1=10.0.0.2');
     const a = await resolve({ app: 'etcd' });
     expect(a.headers['content-type']).to.equal('application/json');
-    expect(JSON.parse(a.body)).to.deep.equal({ pods: [{ name: 'etcd-0', ip: '10.0.0.1' }, { name: 'etcd-1', ip: '10.0.0.2' }] });
+    expect(JSON.parse(a.body)).to.deep.equal({ pods: [{ name: 'etcd-0', ip: '10.0.0.1', labels: { app: 'etcd' } }, { name: 'etcd-1', ip: '10.0.0.2', labels: { app: 'etcd' } }] });
 
     kas.resources.patch('pods', NS, 'etcd-2', { status: { conditions: [{ type: 'Ready', status: 'True' }] } });
     await until(async () => ((await names({ app: 'etcd' })) === 'etcd-0=10.0.0.1,etcd-1=10.0.0.2,etcd-2=10.0.0.3' ? true : undefined), 'etcd-2 to become ready');

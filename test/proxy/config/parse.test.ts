@@ -203,6 +203,7 @@ components:
         metricsService: 'etcd',
         metricsEndpoint: 'metrics',
         targetLabels: {},
+        podTargetLabels: [],
         relabelings: [],
         relabelRules: [],
         metricRelabelings: [],
@@ -242,6 +243,7 @@ components:
   metricsJob: apiserver
   metricsService: kubernetes
   targetLabels: {apiserver: kube-apiserver}
+  podTargetLabels: [app.kubernetes.io/version]
   relabelings: [{targetLabel: cluster, replacement: hosted}]
   metricRelabelings: [{sourceLabels: [__name__], regex: "x_.*", action: drop}]
   scrapeTimeout: 5s
@@ -275,6 +277,7 @@ components:
         metricsService: 'kubernetes',
         metricsEndpoint: 'metrics',
         targetLabels: { apiserver: 'kube-apiserver' },
+        podTargetLabels: ['app.kubernetes.io/version'],
         relabelings: kas.relabelings,
         relabelRules: kas.relabelRules,
         metricRelabelings: kas.metricRelabelings,
@@ -291,6 +294,14 @@ components:
       expect(e3.relabelings, 'relabelings are inherited too').to.deep.equal([{ targetLabel: 'cluster', replacement: 'hosted' }]);
       // Inherited maps are copies, not shared with the component.
       expect(e1.targetLabels).to.not.equal(kas.targetLabels);
+    });
+
+    it('podTargetLabels: Kubernetes label keys, never one that would become a label the proxy sets', () => {
+      const cfg = parseProxyConfig(withComponent({ podTargetLabels: ['app.kubernetes.io/version', 'tier'] }), opts);
+      expect(cfg.components[0]!.podTargetLabels).to.deep.equal(['app.kubernetes.io/version', 'tier']);
+      expect(() => parseProxyConfig(withComponent({ podTargetLabels: 'tier' }), opts)).to.throw(/components\[0\]\.podTargetLabels: must be a list of pod label keys/);
+      expect(() => parseProxyConfig(withComponent({ podTargetLabels: ['not a key'] }), opts)).to.throw(/podTargetLabels\[0\]: must be a Kubernetes label key/);
+      expect(() => parseProxyConfig(withComponent({ podTargetLabels: ['tier', 'pod'] }), opts)).to.throw(/podTargetLabels\[1\]: becomes the label "pod", which the proxy sets itself/);
     });
 
     it('accepts Kubernetes label keys with prefixes and empty label values in selectors', () => {

@@ -99,6 +99,29 @@ describe('proxy/scrape/targets', () => {
     expect(bad([{ action: 'labeldrop', regex: '__address__' }])).to.match(/removed __address__/);
   });
 
+  it('podTargetLabels copy each pod its own label values (sanitized names); a pod without the label gets none', () => {
+    const e = endpoint({ podTargetLabels: ['app.kubernetes.io/version', 'tier'] });
+    const labelled = { ...POD, labels: { app: 'kube-apiserver', 'app.kubernetes.io/version': '1.31', tier: 'control-plane' } };
+    expect(podTargetLabels(e, labelled)).to.deep.equal([...BASE, ['app_kubernetes_io_version', '1.31'], ['tier', 'control-plane']]);
+    const other = { name: 'kube-apiserver-1', ip: '10.0.0.6', labels: { 'app.kubernetes.io/version': '1.32' } };
+    expect(podTargetLabels(e, other)).to.deep.include(['app_kubernetes_io_version', '1.32']);
+    expect(podTargetLabels(e, other)!.map(([n]) => n)).to.not.include('tier');
+    // A resolver that answers no labels (HyperShift's): nothing copied, nothing fails.
+    expect(podTargetLabels(e, POD)).to.deep.equal(BASE);
+  });
+
+  it("relabelings see the pod's labels as __meta_kubernetes_pod_label_<name> and ..._labelpresent_<name>", () => {
+    const e = endpoint({
+      relabelings: [
+        { action: 'keep', sourceLabels: ['__meta_kubernetes_pod_labelpresent_app_kubernetes_io_version'], regex: 'true' },
+        { sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_version'], targetLabel: 'version' },
+      ],
+    });
+    const labelled = { ...POD, labels: { 'app.kubernetes.io/version': '1.31' } };
+    expect(podTargetLabels(e, labelled)).to.deep.equal([...BASE, ['version', '1.31']]);
+    expect(resolveTarget(e, POD), 'a pod without the label is dropped by the keep').to.equal(undefined);
+  });
+
   it('parses addresses as Prometheus accepts them', () => {
     expect(parseAddress('10.0.0.5:6443', 'https')).to.deep.equal({ host: '10.0.0.5', port: 6443 });
     expect(parseAddress('[fd00::5]:6443', 'https')).to.deep.equal({ host: 'fd00::5', port: 6443 });

@@ -377,6 +377,34 @@ describe('proxy server (on a local stack)', function () {
       }
     });
 
+    it("copies podTargetLabels from each pod's own labels, as the real resolver reports them", async () => {
+      const { kas, namespace } = stack.management;
+      kas.resources.patch('pods', namespace, 'etcd-0', { metadata: { labels: { 'topology.kubernetes.io/zone': 'zone-a' } } });
+      kas.resources.patch('pods', namespace, 'etcd-1', { metadata: { labels: { 'topology.kubernetes.io/zone': 'zone-b' } } });
+      const doc = YAML.parse(originalConfig) as { components: Record<string, unknown>[] };
+      const etcd = doc.components.find((c) => c.name === 'etcd')!;
+      doc.components.push({ ...etcd, name: 'etcd-zoned', podTargetLabels: ['topology.kubernetes.io/zone', 'hypershift.openshift.io/control-plane-component'] });
+      try {
+        writeAtomically(stack.configFile, YAML.stringify(doc));
+        await eventually(async () => ((await servedComponents()).includes('/metrics/etcd-zoned') ? true : undefined), 20_000, '/metrics/etcd-zoned');
+        // The resolver's informer sees the patch, then the proxy's resolver cache expires.
+        const samples = await eventually(async () => {
+          const all = parseSamples((await get('/metrics/etcd-zoned')).body);
+          return all.some((x) => x.labels.topology_kubernetes_io_zone === 'zone-b') ? all : undefined;
+        }, 20_000, 'zone labels on /metrics/etcd-zoned');
+        const up = samples.filter((x) => x.name === 'up');
+        expect(up.map((x) => [x.labels.pod, x.labels.topology_kubernetes_io_zone, x.labels.hypershift_openshift_io_control_plane_component, x.value])).to.deep.equal([
+          ['etcd-0', 'zone-a', 'etcd', '1'],
+          ['etcd-1', 'zone-b', 'etcd', '1'],
+          ['etcd-2', undefined, 'etcd', '1'], // no such label on this pod: none copied
+        ]);
+        const zones = new Set(samples.filter((x) => x.labels.pod === 'etcd-1').map((x) => x.labels.topology_kubernetes_io_zone));
+        expect([...zones], "every sample of etcd-1 carries etcd-1's zone").to.deep.equal(['zone-b']);
+      } finally {
+        await restoreConfig();
+      }
+    });
+
     it('follows a Kubernetes ConfigMap volume: config.yaml -> ..data/config.yaml, ..data swapped atomically', async () => {
       const doc = YAML.parse(originalConfig) as { components: Record<string, unknown>[] };
       const etcd = doc.components.find((c) => c.name === 'etcd')!;
