@@ -1,7 +1,6 @@
 /** `hcp-metrics-proxy resolver`: the endpoint resolver (DESIGN §3). */
-import { KubeConfig } from '@kubernetes/client-node';
-import { errorMessage } from '../common/errors.js';
 import { commandFlags, type FlagSpecs } from '../common/flags.js';
+import { loadKubeConfig } from '../common/kubeconfig.js';
 import { createLogger, setLogLevel, type LogLevel } from '../common/log.js';
 import { startResolver } from './resolver.js';
 
@@ -16,23 +15,6 @@ export const resolverFlags = {
   'stale-after': { kind: 'seconds', help: 'how long the pod watch may stay broken before /readyz fails (seconds or a duration such as 2m)', default: 60 },
   'log-level': { kind: 'string', help: 'debug, info, warn or error', default: 'info' },
 } satisfies FlagSpecs;
-
-/** In a pod the service account; otherwise --kubeconfig is required (never a guess at ~/.kube/config). */
-export function loadKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): KubeConfig {
-  const kc = new KubeConfig();
-  if (file) {
-    try {
-      kc.loadFromFile(file);
-    } catch (err) {
-      throw new Error(`cannot load --kubeconfig ${file}: ${errorMessage(err)}`);
-    }
-  } else if (env.KUBERNETES_SERVICE_HOST) {
-    kc.loadFromCluster();
-  } else {
-    throw new Error('no kubeconfig: give --kubeconfig FILE, or run in a pod (in-cluster configuration)');
-  }
-  return kc;
-}
 
 export async function runResolver(argv: string[]): Promise<void> {
   const flags = commandFlags('resolver', argv, resolverFlags);

@@ -12,7 +12,8 @@ import type { Logger } from '../common/log.js';
 import { ResolverMetrics } from './metrics.js';
 import { PodIndex } from './pod-index.js';
 import { PodWatch } from './pod-watch.js';
-import { healthHandler, resolverHandler, type Readiness } from './server.js';
+import { healthHandler } from '../common/health.js';
+import { resolverHandler, type Readiness } from './server.js';
 
 export interface ResolverOptions {
   kubeConfig: KubeConfig;

@@ -8,6 +8,7 @@ import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import type { ResolverMetrics } from './metrics.js';
 import type { PodIndex } from './pod-index.js';
+import { healthHandler } from '../common/health.js';
 import { parseSelector, SelectorError } from '../common/label-selector.js';
 
 export const MAX_RESOLVE_BODY_BYTES = 64 * 1024;
@@ -51,20 +52,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
     req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
     req.on('error', reject);
   });
-}
-
-/** Health endpoints only: safe to serve without client certificates (kubelet probes). */
-export function healthHandler(readiness: () => Pick<Readiness, 'ready' | 'reason'>): RequestListener {
-  return (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
-    if (path === '/healthz') return send(res, 200, 'ok\n');
-    if (path === '/readyz') {
-      const r = readiness();
-      return r.ready ? send(res, 200, 'ok\n') : send(res, 503, `not ready: ${r.reason ?? 'unknown'}\n`);
-    }
-    send(res, 404, 'not found: only /healthz and /readyz are served here\n');
-  };
 }
 
 export function resolverHandler(opts: ResolverHandlerOptions): RequestListener {
