@@ -81,7 +81,14 @@ export async function runGenerator(argv: string[]): Promise<void> {
     return;
   }
   await certManager?.start();
-  const watch = new GeneratorWatch({ ...opts, debounceMs: debounce * 1000 });
+  const watch = new GeneratorWatch({
+    ...opts,
+    debounceMs: debounce * 1000,
+    // A deleted serving certificate or CA bundle is put back now, not at the next reconcile.
+    onDeleted: (kind, name) => {
+      if (certManager?.owns(kind, name)) certManager.nudge();
+    },
+  });
   await watch.start();
   let health: http.Server | undefined;
   if (flags['health-listen']) {

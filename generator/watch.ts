@@ -13,6 +13,8 @@ export interface WatchOptions extends GenerateOptions {
   debounceMs: number;
   /** Called after every successful generation (tests, readiness). */
   onGenerated?: (r: GenerateResult) => void;
+  /** Called for every Secret or ConfigMap deleted in the namespace (the certificate manager repairs its own at once). */
+  onDeleted?: (kind: 'Secret' | 'ConfigMap', name: string) => void;
 }
 
 /** What of a pod matters to the configuration: its labels and container port names. */
@@ -66,8 +68,12 @@ export class GeneratorWatch {
       this.pods.set(name, fp);
       return true;
     });
-    add('secrets', `/api/v1/namespaces/${ns}/secrets`, () => core.listNamespacedSecret({ namespace: ns }), (o) => !own.has(`Secret/${o.metadata?.name}`));
-    add('configmaps', `/api/v1/namespaces/${ns}/configmaps`, () => core.listNamespacedConfigMap({ namespace: ns }), (o) => !own.has(`ConfigMap/${o.metadata?.name}`));
+    const storage = (kind: 'Secret' | 'ConfigMap') => (o: KubernetesObject, deleted: boolean) => {
+      if (deleted) this.opts.onDeleted?.(kind, o.metadata?.name ?? '');
+      return !own.has(`${kind}/${o.metadata?.name}`);
+    };
+    add('secrets', `/api/v1/namespaces/${ns}/secrets`, () => core.listNamespacedSecret({ namespace: ns }), storage('Secret'));
+    add('configmaps', `/api/v1/namespaces/${ns}/configmaps`, () => core.listNamespacedConfigMap({ namespace: ns }), storage('ConfigMap'));
     await Promise.all(this.informers.map((i) => i.start()));
     this.schedule(0);
   }

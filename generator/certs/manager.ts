@@ -84,6 +84,8 @@ export class CertificateManager {
   private readonly propagationMs: number;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private started = false;
+  private running: Promise<void> | undefined;
 
   constructor(private readonly opts: CertificateManagerOptions) {
     this.writer = new OutputWriter(opts.kubeConfig, opts.namespace);
@@ -93,18 +95,42 @@ export class CertificateManager {
 
   /** Reconciles now and then every intervalMs. */
   async start(): Promise<void> {
-    await this.reconcileLogged();
-    const loop = () => {
-      if (this.stopped) return;
-      this.timer = setTimeout(() => void this.reconcileLogged().then(loop), this.opts.intervalMs ?? 60_000);
-      this.timer.unref?.();
-    };
-    loop();
+    this.started = true;
+    await this.runOnce();
   }
 
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Whether this is one of the Secrets or the ConfigMap the manager keeps. */
+  owns(kind: 'Secret' | 'ConfigMap', name: string): boolean {
+    if (kind === 'ConfigMap') return name === RUNTIME_OBJECTS.servingCaConfigMap;
+    return name === RUNTIME_OBJECTS.caSecret || leafSpecs(this.opts.namespace, this.opts.routeHost).some((l) => l.secret === name);
+  }
+
+  /**
+   * One of its objects was deleted or changed behind its back: reconcile after `delayMs` (a burst of
+   * deletions is one repair) instead of at the next interval.
+   */
+  nudge(delayMs = 1000): void {
+    if (this.stopped || !this.started) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.runOnce(), delayMs);
+    this.timer.unref?.();
+  }
+
+  /** One reconcile at a time, then the next one is due after intervalMs. */
+  private async runOnce(): Promise<void> {
+    this.timer = undefined;
+    if (this.running) await this.running;
+    this.running = this.reconcileLogged();
+    await this.running;
+    this.running = undefined;
+    if (this.stopped || this.timer) return;
+    this.timer = setTimeout(() => void this.runOnce(), this.opts.intervalMs ?? 60_000);
+    this.timer.unref?.();
   }
 
   private async reconcileLogged(): Promise<void> {

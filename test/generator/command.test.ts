@@ -159,6 +159,26 @@ describe('generator: command', function () {
       expect(await exited, output).to.equal(0);
     });
 
+    it('watch mode --manage-certs: a deleted serving certificate is back within seconds, not at the 1-minute reconcile', async () => {
+      const child: ChildProcess = spawn(process.execPath, [CLI, 'generator', ...base(), '--manage-certs', '--route-host', 'metrics-proxy.apps.example.com', '--health-listen', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const serving = () => kas.resources.get('secrets', FIXTURE_NS, 'metrics-proxy-serving-cert');
+      try {
+        await eventually(async () => (serving() && writtenComponents().length > 0 ? true : undefined), 20_000, `certificates issued and config written (${output})`);
+        const first = (serving()!.data as Record<string, string>)['tls.crt'];
+        await new Promise((r) => setTimeout(r, 300)); // the watch has seen the Secret
+        kas.resources.remove('secrets', FIXTURE_NS, 'metrics-proxy-serving-cert');
+        await eventually(async () => (serving() ? true : undefined), 10_000, `the serving certificate re-issued (${output})`);
+        expect((serving()!.data as Record<string, string>)['tls.crt']).to.not.equal(first);
+      } finally {
+        child.kill('SIGTERM');
+      }
+      expect(await exited, output).to.equal(0);
+    });
+
     it('exits with the reason when the monitoring CRDs are not installed', async () => {
       await kas.close();
       kas = await FakeKubeApiserver.start({ host: '127.0.122.1', monitorGroups: [] });

@@ -35,6 +35,7 @@ describe('generator: day-2 changes reach a running proxy', function () {
   let caPem: string;
   const scraper = createScraper(0, memoryLogger('scraper'));
   let generations = 0;
+  const deleted: string[] = [];
 
   /** What the kubelet does for a ConfigMap volume: the new content appears atomically. */
   const syncVolume = (configFile: string) => {
@@ -78,6 +79,7 @@ describe('generator: day-2 changes reach a running proxy', function () {
         generations++;
         syncVolume(configFile);
       },
+      onDeleted: (kind, name) => deleted.push(`${kind}/${name}`),
     });
     await watch.start();
     await eventually(async () => (generations > 0 ? true : undefined), 10_000, 'the first generation');
@@ -126,6 +128,15 @@ describe('generator: day-2 changes reach a running proxy', function () {
     kas.resources.remove('servicemonitors.monitoring.coreos.com', FIXTURE_NS, 'olm-operator');
     await eventually(async () => (!(await components()).includes('/metrics/olm-operator') ? true : undefined), 20_000, 'olm-operator to go');
     expect(watch.ready()).to.deep.equal({ ok: true });
+  });
+
+  it('reports every deleted Secret and ConfigMap (the certificate manager repairs its own at once)', async () => {
+    kas.resources.create('secrets', { metadata: { name: 'doomed', namespace: FIXTURE_NS }, data: {} });
+    kas.resources.create('configmaps', { metadata: { name: 'doomed-too', namespace: FIXTURE_NS }, data: {} });
+    await new Promise((r) => setTimeout(r, 200));
+    kas.resources.remove('secrets', FIXTURE_NS, 'doomed');
+    kas.resources.remove('configmaps', FIXTURE_NS, 'doomed-too');
+    await eventually(async () => (deleted.includes('Secret/doomed') && deleted.includes('ConfigMap/doomed-too') ? true : undefined), 10_000, 'both deletions reported');
   });
 
   it('ignores pod status churn but follows pod label changes', async () => {

@@ -190,6 +190,29 @@ describe('generator: certificate manager', function () {
     expect(secretFile('metrics-proxy-serving-cert', 'tls.crt')).to.equal('user-provided');
   });
 
+  it('knows its own objects, and puts a deleted one back when nudged instead of at the next interval', async () => {
+    const m = new CertificateManager({ kubeConfig: kc, namespace: NS, routeHost: HOST, logger: memoryLogger('certs'), intervalMs: 10 * 60_000 });
+    expect(LEAVES.every((l) => m.owns('Secret', l))).to.equal(true);
+    expect(m.owns('Secret', 'metrics-proxy-ca-cert')).to.equal(true);
+    expect(m.owns('ConfigMap', 'metrics-proxy-serving-ca')).to.equal(true);
+    expect(m.owns('Secret', 'someone-else')).to.equal(false);
+    expect(m.owns('ConfigMap', 'metrics-proxy-config')).to.equal(false);
+    await m.start();
+    try {
+      const before = secretFile('metrics-proxy-serving-cert', 'tls.crt');
+      kas.resources.remove('secrets', NS, 'metrics-proxy-serving-cert');
+      kas.resources.remove('configmaps', NS, 'metrics-proxy-serving-ca');
+      m.nudge(10);
+      m.nudge(10); // a burst is one repair
+      await eventually(async () => (kas.resources.get('secrets', NS, 'metrics-proxy-serving-cert') && kas.resources.get('configmaps', NS, 'metrics-proxy-serving-ca') ? true : undefined), 10_000, 'the Secret and the bundle back');
+      const after = secretFile('metrics-proxy-serving-cert', 'tls.crt');
+      expect(after).to.not.equal(before);
+      expect(verifyChain(after, [bundle()])).to.equal(true);
+    } finally {
+      m.stop();
+    }
+  });
+
   it('lets a serving proxy pick up the rotated certificate without dropping its connections', async () => {
     // Real TLS checks validity against the real clock: start in the past so the renewal lands now.
     clock = Date.now() - 61 * DAY - 60_000;
