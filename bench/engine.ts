@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { renderKubeApiserverMetrics } from '../demo/sim/exposition/index.js';
-import { isOutputBlock, outputBlocks } from '../proxy/exposition/block-pool.js';
+import { chunkBlocks, isOutputBlock, outputBlocks } from '../proxy/exposition/block-pool.js';
 import { mergePods } from '../proxy/exposition/merge.js';
 import { PodExpositionParser, prepareRules, type PreparedRules } from '../proxy/exposition/parser.js';
 import { renderExposition } from '../proxy/exposition/serialize.js';
@@ -68,9 +68,7 @@ function pipeline(chunks: readonly Buffer[], target: TargetLabels, rules: Prepar
   let outBytes = 0;
   for (const piece of renderExposition(mergePods([pod]), 'text')) outBytes += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.byteLength;
   // Rendered and "sent": the output blocks go back for the next run, as the proxy recycles them once an answer is out.
-  const blocks = new Set<ArrayBuffer>();
-  for (const f of pod.families) for (const c of f.chunks) blocks.add(c.buffer as ArrayBuffer);
-  outputBlocks.give([...blocks].filter(isOutputBlock));
+  outputBlocks.give(chunkBlocks(pod.families).filter(isOutputBlock));
   return { ms: msSince(t0), samples: pod.samples + pod.dropped, kept: pod.samples, outBytes };
 }
 

@@ -60,6 +60,13 @@ export function allocateBlock(bytes: number, pool: BlockPool = outputBlocks): Bu
   return b;
 }
 
+/** The blocks behind these families' sample chunks, each once: what is transferred and recycled. */
+export function chunkBlocks(families: Iterable<{ readonly chunks: readonly Uint8Array[] }>): ArrayBuffer[] {
+  const blocks = new Set<ArrayBuffer>();
+  for (const f of families) for (const c of f.chunks) blocks.add(c.buffer as ArrayBuffer);
+  return [...blocks];
+}
+
 /** Whether `block` came from allocateBlock in this thread. */
 export function isOutputBlock(block: ArrayBuffer): boolean {
   return born.has(block);

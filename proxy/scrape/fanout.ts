@@ -3,6 +3,7 @@
  * A pod that fails costs only its own samples: it still gets its `up 0` and `scrape_duration_seconds`.
  */
 import type { EndpointConfig } from '../config/types.js';
+import { chunkBlocks } from '../exposition/block-pool.js';
 import { openMetricsToText } from '../exposition/convert.js';
 import { mergePods, type MergeDrop, type MergedFamily } from '../exposition/merge.js';
 import { makeTargetLabels } from '../exposition/target.js';
@@ -100,7 +101,5 @@ export async function fanOut(req: FanoutRequest): Promise<FanoutResult> {
 
 /** The output blocks behind a fan-out's pod samples, each once: what PodScraper.recycle takes back. */
 export function fanoutBlocks(r: FanoutResult): ArrayBuffer[] {
-  const blocks = new Set<ArrayBuffer>();
-  for (const p of r.pods) for (const f of p.exposition?.families ?? []) for (const c of f.chunks) blocks.add(c.buffer as ArrayBuffer);
-  return [...blocks];
+  return chunkBlocks(r.pods.flatMap((p) => p.exposition?.families ?? []));
 }

@@ -1,7 +1,7 @@
 /** Entry point of a scrape worker thread: runs PodScrapeTasks and hands results back without copying. */
 import { parentPort } from 'node:worker_threads';
 import { errorMessage } from '../../common/errors.js';
-import { outputBlocks } from '../exposition/block-pool.js';
+import { chunkBlocks, outputBlocks } from '../exposition/block-pool.js';
 import { UpstreamAgents } from './agents.js';
 import { failedResult, RuleCache, runScrapeTask } from './task.js';
 import type { WorkerReply, WorkerRequest } from './workers.js';
@@ -24,9 +24,7 @@ port.on('message', (msg: WorkerRequest) => {
     .catch((err: unknown) => failedResult(msg.task.pod, 'internal', errorMessage(err)))
     .then((result) => {
       // The rendered samples live in a few large blocks: move them, do not copy them.
-      const buffers = new Set<ArrayBuffer>();
-      for (const f of result.exposition?.families ?? []) for (const c of f.chunks) buffers.add(c.buffer as ArrayBuffer);
       const reply: WorkerReply = { id: msg.id, result };
-      port.postMessage(reply, [...buffers]);
+      port.postMessage(reply, chunkBlocks(result.exposition?.families ?? []));
     });
 });

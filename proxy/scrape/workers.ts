@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
+import { chunkBlocks } from '../exposition/block-pool.js';
 import type { PodScrapeResult } from './pod-scrape.js';
 import { failedResult, type PodScraper, type PodScrapeTask } from './task.js';
 
@@ -82,7 +83,7 @@ export class WorkerPoolScraper implements PodScraper {
       const entry = slot.inflight.get(reply.id);
       if (!entry) return;
       slot.inflight.delete(reply.id);
-      for (const f of reply.result.exposition?.families ?? []) for (const c of f.chunks) this.blockOwner.set(c.buffer as ArrayBuffer, slot);
+      for (const b of chunkBlocks(reply.result.exposition?.families ?? [])) this.blockOwner.set(b, slot);
       entry.resolve(reply.result);
     });
     let dead = false;

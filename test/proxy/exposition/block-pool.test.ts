@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { allocateBlock, BlockPool, isOutputBlock } from '../../../proxy/exposition/block-pool.js';
+import { allocateBlock, BlockPool, chunkBlocks, isOutputBlock } from '../../../proxy/exposition/block-pool.js';
 
 describe('proxy/exposition/block-pool', () => {
   it('hands out the smallest block that fits, each once', () => {
@@ -36,5 +36,14 @@ describe('proxy/exposition/block-pool', () => {
     const b = allocateBlock(32 * 1024, pool);
     expect(b.buffer).to.equal(a.buffer);
     expect(b.length).to.equal(64 * 1024);
+  });
+
+  it('names each block behind a set of chunks once, in first-seen order', () => {
+    const [a, b] = [new ArrayBuffer(64), new ArrayBuffer(64)];
+    const families = [{ chunks: [new Uint8Array(a, 0, 8), new Uint8Array(b, 0, 8)] }, { chunks: [new Uint8Array(a, 8, 8)] }, { chunks: [] }];
+    expect(chunkBlocks(families)).to.deep.equal([a, b]);
+    const [first, second] = chunkBlocks(families);
+    expect(first).to.equal(a);
+    expect(second).to.equal(b);
   });
 });
