@@ -6,7 +6,7 @@
  * working component is reported as a Problem and left out; the others are unaffected.
  */
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
-import { isK8sLabelKey } from '../proxy/config/validate.js';
+import { podTargetLabelIssue, RESERVED_TARGET_LABELS } from '../proxy/config/validate.js';
 import { sanitizeLabelName } from '../proxy/exposition/labels.js';
 import { compileRelabelConfigs } from '../proxy/relabel/compile.js';
 import type { RelabelRule } from '../proxy/relabel/types.js';
@@ -50,8 +50,6 @@ class MonitorError extends Error {
     super(message);
   }
 }
-
-const RESERVED = new Set(['job', 'namespace', 'service', 'endpoint', 'pod', 'instance']);
 
 function byName<T extends { metadata?: { name?: string } }>(a: T, b: T): number {
   const x = a.metadata?.name ?? '';
@@ -199,7 +197,7 @@ function targetLabels(m: Monitor, t: Target, warnings: string[]): Record<string,
   const out: Record<string, string> = {};
   const set = (raw: string, value: string | undefined, from: string) => {
     const name = sanitizeLabelName(raw);
-    if (RESERVED.has(name)) return warnings.push(`${m.kind} ${m.object.metadata.name}: ${from} "${raw}" would replace the proxy's own "${name}" label and is ignored`);
+    if (RESERVED_TARGET_LABELS.has(name)) return warnings.push(`${m.kind} ${m.object.metadata.name}: ${from} "${raw}" would replace the proxy's own "${name}" label and is ignored`);
     if (value !== undefined) out[name] = value;
   };
   for (const l of m.object.spec.targetLabels ?? []) set(l, t.service?.metadata?.labels?.[l], 'targetLabels');
@@ -210,13 +208,10 @@ function targetLabels(m: Monitor, t: Target, warnings: string[]): Record<string,
 function podTargetLabelKeys(m: Monitor, warnings: string[]): string[] {
   return (m.object.spec.podTargetLabels ?? []).filter((l) => {
     // The proxy refuses a whole configuration with a bad key: leave such a key out here instead.
-    if (!isK8sLabelKey(l)) {
-      warnings.push(`${m.kind} ${m.object.metadata.name}: podTargetLabels "${l}" is not a Kubernetes label key and is ignored`);
-      return false;
-    }
-    const name = sanitizeLabelName(l);
-    if (!RESERVED.has(name) && !name.startsWith('__')) return true;
-    warnings.push(`${m.kind} ${m.object.metadata.name}: podTargetLabels "${l}" would replace the proxy's own "${name}" label and is ignored`);
+    const bad = podTargetLabelIssue(l);
+    if (bad === undefined) return true;
+    const why = bad.issue === 'not-a-key' ? 'is not a Kubernetes label key' : `would replace the proxy's own "${bad.name}" label`;
+    warnings.push(`${m.kind} ${m.object.metadata.name}: podTargetLabels "${l}" ${why} and is ignored`);
     return false;
   });
 }

@@ -10,13 +10,12 @@
  * `components` as a map keyed by name with a `serviceName` field; that form is accepted too.
  */
 import YAML from 'yaml';
-import { sanitizeLabelName } from '../exposition/labels.js';
 import { compileRelabelConfigs } from '../relabel/index.js';
 import type { RelabelConfig, RelabelRule } from '../relabel/types.js';
 import { parsePrometheusDurationMs } from '../../common/duration.js';
 import { parseSelector as parseLabelSelector, SelectorError, type SelectorRequirement } from '../../common/label-selector.js';
 import type { ComponentConfig, EndpointConfig, EndpointResolverConfig, ProxyConfig, Scheme } from './types.js';
-import { Checker, describeValue, isK8sLabelKey, isK8sLabelValue, keyPath, LABEL_NAME_RE, type Obj } from './validate.js';
+import { Checker, describeValue, isK8sLabelKey, isK8sLabelValue, keyPath, LABEL_NAME_RE, podTargetLabelIssue, RESERVED_TARGET_LABELS, type Obj } from './validate.js';
 
 export interface ParseOptions {
   /** Names the document in error messages (usually the file path). */
@@ -54,8 +53,6 @@ const ENDPOINT_KEYS: ReadonlySet<string> = new Set(ENDPOINT_KEY_LIST);
 /** `serviceName` is the older HyperShift map form's field; it only defaults `metricsService`. */
 const COMPONENT_KEYS: ReadonlySet<string> = new Set([...ENDPOINT_KEY_LIST, 'name', 'selector', 'endpoints', 'serviceName']);
 const TLS_KEYS = ['tlsServerName', 'caFile', 'certFile', 'keyFile', 'insecureSkipVerify'] as const;
-/** Labels the proxy sets itself (DESIGN §2); static target labels may not shadow them. */
-const RESERVED_TARGET_LABELS = new Set(['job', 'namespace', 'service', 'endpoint', 'pod', 'instance']);
 /** URL-path-safe (RFC 3986 unreserved), and never `.` or `..`. */
 const COMPONENT_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._~-]*$/;
 
@@ -303,11 +300,10 @@ function readEndpointFields(obj: Obj, path: string, c: Checker): EndpointFields 
     if (!Array.isArray(raw)) c.fail(at('podTargetLabels'), `must be a list of pod label keys, got ${describeValue(raw)}`);
     f.podTargetLabels = raw.map((k: unknown, i) => {
       const where = `${at('podTargetLabels')}[${i}]`;
-      if (typeof k !== 'string' || !isK8sLabelKey(k)) c.fail(where, `must be a Kubernetes label key, got ${describeValue(k)}`);
-      const name = sanitizeLabelName(k);
-      if (name.startsWith('__')) c.fail(where, `becomes the label "${name}"; names starting with "__" are reserved`);
-      if (RESERVED_TARGET_LABELS.has(name)) c.fail(where, `becomes the label "${name}", which the proxy sets itself`);
-      return k;
+      const bad = typeof k === 'string' ? podTargetLabelIssue(k) : { issue: 'not-a-key' as const, name: '' };
+      if (bad?.issue === 'not-a-key') c.fail(where, `must be a Kubernetes label key, got ${describeValue(k)}`);
+      if (bad?.issue === 'proxy-label') c.fail(where, `becomes the label "${bad.name}", which the proxy sets itself`);
+      return k as string;
     });
   }
 

@@ -3,6 +3,7 @@
  * carrying the key path, so operators see exactly which line of the file to fix.
  */
 import { ConfigError } from '../../common/errors.js';
+import { sanitizeLabelName } from '../exposition/labels.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -19,6 +20,21 @@ export function isK8sLabelKey(key: string): boolean {
   if (slash < 0) return true;
   const prefix = key.slice(0, slash);
   return prefix.length > 0 && prefix.length <= 253 && DNS_SUBDOMAIN_RE.test(prefix);
+}
+
+/** Labels the proxy sets itself (DESIGN §2); static and pod target labels may not shadow them. */
+export const RESERVED_TARGET_LABELS: ReadonlySet<string> = new Set(['job', 'namespace', 'service', 'endpoint', 'pod', 'instance']);
+
+/**
+ * Why a pod label key cannot be one of a component's podTargetLabels (undefined: it can), with the
+ * label name it would become: the config parser refuses it, the generator leaves it out.
+ */
+export function podTargetLabelIssue(key: string): { issue: 'not-a-key' | 'proxy-label'; name: string } | undefined {
+  const name = sanitizeLabelName(key);
+  if (!isK8sLabelKey(key)) return { issue: 'not-a-key', name };
+  // A label key starts with a letter or digit, so its label name never takes the reserved `__` prefix.
+  if (RESERVED_TARGET_LABELS.has(name)) return { issue: 'proxy-label', name };
+  return undefined;
 }
 
 export function isK8sLabelValue(value: string): boolean {
