@@ -135,6 +135,9 @@ export function createProxyApp(opts: ProxyAppOptions): express.Express {
         case 'unavailable':
           res.setHeader('Retry-After', String(d.retryAfterSeconds));
           return void res.status(503).type('text/plain').send(`Service Unavailable: ${d.message}\n`);
+        case 'throttled':
+          res.setHeader('Retry-After', String(d.retryAfterSeconds));
+          return void res.status(429).type('text/plain').send(`Too Many Requests: ${d.message}\n`);
       }
     } catch (err) {
       logger.error('authorization failed unexpectedly', { error: errorMessage(err) });

@@ -5,7 +5,9 @@ export type AuthDecision =
   | { kind: 'allow'; user: string }
   | { kind: 'unauthenticated'; message: string }
   | { kind: 'forbidden'; user: string; message: string }
-  | { kind: 'unavailable'; retryAfterSeconds: number; message: string };
+  | { kind: 'unavailable'; retryAfterSeconds: number; message: string }
+  /** Too many requests from this caller or in all (pre-authentication limits): 429 with Retry-After. */
+  | { kind: 'throttled'; retryAfterSeconds: number; message: string };
 
 export interface Authenticator {
   authorize(req: IncomingMessage, path: string): Promise<AuthDecision>;
