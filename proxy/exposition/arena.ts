@@ -4,6 +4,10 @@
  * stages the input next to the output in one block and replays the record with `copyWithin`, which,
  * unlike `Buffer#copy`, allocates nothing per call. Each family ends up with a list of views into a
  * few large blocks.
+ *
+ * Blocks are *sealed* when the arena moves on to a new one (or when `seal` is called): a sealed block
+ * gets no more bytes, so it can be shipped to another thread (its ArrayBuffer transferred) while the
+ * parser goes on. The streaming merge relies on this (see parser.ts `takeShipment`).
  */
 import { allocateBlock } from './block-pool.js';
 
@@ -34,6 +38,12 @@ export class OutputArena {
   private srcMax = 0;
   private readonly texts: string[] = [];
   private readonly owners: Uint8Array[][] = [];
+  /** Blocks that receive no more bytes and have not been taken yet. */
+  private sealed: ArrayBuffer[] = [];
+  /** The owner of the last bytes of the last sealed block. */
+  private sealedOwner: Uint8Array[] | undefined;
+  /** Where the current block's own output starts (after the templates). */
+  private dataStart = 0;
 
   constructor(private readonly templates: readonly Buffer[]) {
     this.templateAt = templates.map(() => 0);
@@ -139,6 +149,39 @@ export class OutputArena {
     this.closeSegment();
   }
 
+  /** The family chunk list receiving output right now. */
+  get currentOwner(): Uint8Array[] | undefined {
+    return this.owner;
+  }
+
+  /** The owner of the last bytes of the last sealed block (its family may continue in the next block). */
+  get lastSealedOwner(): Uint8Array[] | undefined {
+    return this.sealedOwner;
+  }
+
+  /**
+   * Seal the current block now, between two input buffers (after `flush`): everything emitted so far
+   * becomes shippable, the next bytes go to a new block. A block with no output yet is kept.
+   */
+  seal(): void {
+    if (this.nops !== 0) throw new Error('seal during a record');
+    if (this.pos === this.dataStart) return;
+    this.closeSegment();
+    this.sealed.push(this.block.buffer as ArrayBuffer);
+    this.sealedOwner = this.owner;
+    this.block = Buffer.allocUnsafe(0);
+    this.pos = 0;
+    this.segStart = 0;
+    this.dataStart = 0;
+  }
+
+  /** Sealed blocks not taken yet, oldest first; the caller now owns them. */
+  takeSealed(): ArrayBuffer[] {
+    const taken = this.sealed;
+    this.sealed = [];
+    return taken;
+  }
+
   private closeSegment(): void {
     if (this.owner && this.pos > this.segStart) this.owner.push(this.block.subarray(this.segStart, this.pos));
     this.segStart = this.pos;
@@ -146,6 +189,10 @@ export class OutputArena {
 
   private newBlock(need: number): void {
     this.closeSegment();
+    if (this.pos > this.dataStart) {
+      this.sealed.push(this.block.buffer as ArrayBuffer);
+      this.sealedOwner = this.owner;
+    }
     // Small pods stay small; big ones quickly reach large blocks.
     const size = Math.max(this.nextSize, this.templatesLen + need);
     this.nextSize = Math.min(MAX_BLOCK, this.nextSize * 2);
@@ -158,5 +205,6 @@ export class OutputArena {
     });
     this.pos = at;
     this.segStart = at;
+    this.dataStart = at;
   }
 }

@@ -15,7 +15,8 @@ export interface MergedFamily {
   samples: number;
 }
 
-export type MergeDropReason = 'type_conflict' | 'reserved_name';
+/** Why a pod's samples of a family were not served: a type other pods disagree with, a name the proxy writes itself, or (streaming) bytes that came after the family was written. */
+export type MergeDropReason = 'type_conflict' | 'reserved_name' | 'out_of_order';
 
 export interface MergeDrop {
   pod: number;

@@ -119,7 +119,44 @@ const enum Role {
 }
 
 interface FamilyState extends PodFamily {
-  /** Bytes of the name, to recognise repeated sample names without building strings. */
+  /** Position in this pod's families (order of first appearance). */
+  index: number;
+  /** Samples already reported by `takeShipment`. */
+  shippedSamples: number;
+  /** HELP, TYPE or UNIT changed since the last shipment. */
+  metaDirty: boolean;
+}
+
+/** New or changed data of one family since the previous shipment. */
+export interface FamilyDelta {
+  /** Position in the pod's families (order of first appearance); deltas of new families come in this order. */
+  index: number;
+  name: string;
+  type: MetricType;
+  typed: boolean;
+  help: string | undefined;
+  unit: string | undefined;
+  /** Rendered sample lines, in order, continuing the family's earlier chunks. */
+  chunks: Uint8Array[];
+  /** Samples parsed since the previous shipment (some may still sit in unshipped bytes). */
+  samples: number;
+}
+
+/**
+ * What a pod's parser hands over while the body is still arriving: every family declared so far (new
+ * ones with their metadata), the rendered bytes of sealed blocks, and how far the pod has got.
+ */
+export interface Shipment {
+  families: FamilyDelta[];
+  /**
+   * The pod's position: all bytes of families with a smaller index have been shipped, and, the pod's
+   * order being stable, it will not return to them. Never decreases.
+   */
+  frontier: number;
+  /** False once this pod was seen out of its own order (a family revisited, or a sample renamed into another family). */
+  ordered: boolean;
+  /** The blocks behind `chunks`, each once; the receiver owns them now. */
+  blocks: ArrayBuffer[];
 }
 
 const TEXT_TYPES: ReadonlySet<string> = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
@@ -192,6 +229,14 @@ export class PodExpositionParser {
   private sawEOF = false;
   private samples = 0;
   private dropped = 0;
+
+  // Streaming: what has been shipped, and where the pod is in its families.
+  private readonly familyIndex = new Map<Uint8Array[], number>();
+  private shippedFamilies = 0;
+  /** Index of the family of the last line read (sample or declaration). */
+  private at = -1;
+  private frontier = -1;
+  private ordered = true;
 
   // The previous sample's name resolution: consecutive samples usually share a name.
   private last: NameMemo | undefined;
@@ -425,6 +470,8 @@ export class PodExpositionParser {
     const rest = line.slice(p);
     const fam = this.declare(name);
     this.forgetNames(); // a declaration can change which family a name belongs to
+    this.reach(fam);
+    fam.metaDirty = true;
     if (keyword === 'HELP') {
       this.checkHelpEscapes(rest);
       fam.help ??= rest;
@@ -460,11 +507,50 @@ export class PodExpositionParser {
   private declare(name: string): FamilyState {
     let fam = this.byName.get(name);
     if (!fam) {
-      fam = { name, type: this.om ? 'unknown' : 'untyped', typed: false, help: undefined, unit: undefined, chunks: [], samples: 0 };
+      const index = this.families.length;
+      fam = { name, type: this.om ? 'unknown' : 'untyped', typed: false, help: undefined, unit: undefined, chunks: [], samples: 0, index, shippedSamples: 0, metaDirty: true };
       this.byName.set(name, fam);
       this.families.push(fam);
+      this.familyIndex.set(fam.chunks, index);
     }
     return fam;
+  }
+
+  /** The pod moved on to this family's lines; going back to an earlier one breaks the order streaming relies on. */
+  private reach(fam: FamilyState): void {
+    if (fam.index < this.at) this.ordered = false;
+    this.at = fam.index;
+  }
+
+  /**
+   * Hand over what can be shipped: with `all`, everything parsed so far (the current block is sealed,
+   * e.g. when the pod pauses); otherwise only blocks the arena has already sealed. Undefined when there
+   * is nothing new. Only between `push` calls.
+   */
+  takeShipment(all: boolean): Shipment | undefined {
+    if (all) this.out.seal();
+    const blocks = this.out.takeSealed();
+    if (blocks.length === 0 && this.shippedFamilies === this.families.length && !all) return undefined;
+    const sealed = new Set(blocks);
+    const families: FamilyDelta[] = [];
+    for (const f of this.families) {
+      let n = 0;
+      while (n < f.chunks.length && sealed.has(f.chunks[n]!.buffer as ArrayBuffer)) n++;
+      const isNew = f.index >= this.shippedFamilies;
+      const samples = f.samples - f.shippedSamples;
+      if (!isNew && n === 0 && samples === 0 && !f.metaDirty) continue;
+      families.push({ index: f.index, name: f.name, type: f.type, typed: f.typed, help: f.help, unit: f.unit, chunks: f.chunks.splice(0, n), samples });
+      f.shippedSamples = f.samples;
+      f.metaDirty = false;
+    }
+    this.shippedFamilies = this.families.length;
+    // Families before the owner of the last sealed bytes are complete in what was shipped; after a
+    // full seal, everything before the family being read is.
+    const owner = all ? undefined : this.out.lastSealedOwner;
+    const reached = all ? this.at : owner ? (this.familyIndex.get(owner) ?? -1) : -1;
+    if (reached > this.frontier) this.frontier = reached;
+    if (families.length === 0 && blocks.length === 0 && !all) return undefined;
+    return { families, frontier: this.frontier, ordered: this.ordered, blocks };
   }
 
   /** The family a sample name belongs to, and its role in it. */
@@ -539,6 +625,7 @@ export class PodExpositionParser {
       nameEnd = p;
       memo = this.recentName(s, nameStart, nameEnd);
       this.last = memo;
+      if (memo.fam.index !== this.at) this.reach(memo.fam);
     }
     name = memo.name;
     fam = memo.fam;
@@ -882,9 +969,10 @@ export class PodExpositionParser {
     }
     let outFam = fam;
     if (outName !== name) {
-      // Renamed by a rule: it joins the family of its new name.
+      // Renamed by a rule: it joins the family of its new name, wherever that is in the pod's order.
       outFam = this.resolve(outName)[0];
       this.forgetNames();
+      this.ordered = false;
     }
     let line = outName + '{';
     let first = true;

@@ -5,14 +5,21 @@
 import type { MergedFamily } from './merge.js';
 import type { ExpositionFormat } from './types.js';
 
+/** The HELP, TYPE and UNIT lines of a family ('' when it has none). */
+export function familyHeader(f: Pick<MergedFamily, 'name' | 'type' | 'typed' | 'help' | 'unit'>, format: ExpositionFormat): string {
+  const om = format === 'openmetrics';
+  let header = '';
+  if (f.help !== undefined) header += `# HELP ${f.name} ${f.help}\n`;
+  if (f.typed || (om ? f.type !== 'unknown' : f.type !== 'untyped')) header += `# TYPE ${f.name} ${f.type}\n`;
+  if (om && f.unit !== undefined) header += `# UNIT ${f.name} ${f.unit}\n`;
+  return header;
+}
+
 export function* renderExposition(families: MergedFamily[], format: ExpositionFormat): Generator<string | Uint8Array> {
   const om = format === 'openmetrics';
   for (const f of families) {
     if (f.samples === 0) continue;
-    let header = '';
-    if (f.help !== undefined) header += `# HELP ${f.name} ${f.help}\n`;
-    if (f.typed || (om ? f.type !== 'unknown' : f.type !== 'untyped')) header += `# TYPE ${f.name} ${f.type}\n`;
-    if (om && f.unit !== undefined) header += `# UNIT ${f.name} ${f.unit}\n`;
+    const header = familyHeader(f, format);
     if (header !== '') yield header;
     for (let i = 0; i < f.chunks.length; i++) {
       const c = f.chunks[i]!;
