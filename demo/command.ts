@@ -21,6 +21,13 @@ function fmtBytes(n: number): string {
   return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
 }
 
+/**
+ * 2 s, so the deliberately slow pod visibly times out without a long wait; the kube-apiservers serve
+ * ~20 MB each and get Prometheus' default 10 s, as in a real cluster (a 2-core laptop that is busy
+ * with something else may need more than 2 s to read three of them).
+ */
+const demoTimeout = (component: string) => (component === 'kube-apiserver' ? '10s' : '2s');
+
 export async function runDemo(argv: string[]): Promise<void> {
   const flags = commandFlags('demo', argv, demoFlags);
   if (!flags) return;
@@ -33,12 +40,12 @@ export async function runDemo(argv: string[]): Promise<void> {
   const t0 = Date.now();
   let stack;
   try {
-    stack = await startLocalStack({ scrapeWorkers: defaultScrapeWorkers(), ports: 'real', proxyListen: listen, metricsSet, scrapeTimeout: '2s', slowDelayMs: 5000, logger: createLogger('demo') });
+    stack = await startLocalStack({ scrapeWorkers: defaultScrapeWorkers(), ports: 'real', proxyListen: listen, metricsSet, scrapeTimeout: demoTimeout, slowDelayMs: 5000, logger: createLogger('demo') });
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code !== 'EADDRINUSE') throw err;
     console.log('Real component ports are taken; using ephemeral ports instead.');
-    stack = await startLocalStack({ scrapeWorkers: defaultScrapeWorkers(), ports: 'ephemeral', proxyListen: listen.replace(/:\d+$/, ':0'), metricsSet, scrapeTimeout: '2s', slowDelayMs: 5000, logger: createLogger('demo') });
+    stack = await startLocalStack({ scrapeWorkers: defaultScrapeWorkers(), ports: 'ephemeral', proxyListen: listen.replace(/:\d+$/, ':0'), metricsSet, scrapeTimeout: demoTimeout, slowDelayMs: 5000, logger: createLogger('demo') });
   }
   console.log(`Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s. Proxy: ${stack.proxyUrl} (MetricsSet ${metricsSet}, authentication disabled for the demo)\n`);
 

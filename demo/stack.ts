@@ -42,7 +42,7 @@ export interface LocalStackOptions {
   /** Scrape worker threads; 0 (default) scrapes in the main thread. */
   scrapeWorkers?: number;
   /** Per-pod scrape timeout written into the config (Prometheus duration). Default 10s. */
-  scrapeTimeout?: string;
+  scrapeTimeout?: string | ((component: string) => string);
   /** First host octet of pod addresses (127.0.1.x); lets concurrent stacks avoid each other. */
   ipPrefix?: string;
   /** SRE metrics set (the sre-metric-set ConfigMap's `config` text): written to `sreConfigFile` and watched. */
@@ -82,7 +82,7 @@ export function proxyConfigFor(
   certs: LocalCertificates,
   resolverUrl: string,
   podClientAuth: boolean,
-  scrapeTimeout = '10s',
+  scrapeTimeout: string | ((component: string) => string) = '10s',
 ): Record<string, unknown> {
   return {
     endpointResolver: { url: resolverUrl, caFile: certs.caFile, certFile: certs.resolverClient.certFile, keyFile: certs.resolverClient.keyFile },
@@ -102,7 +102,7 @@ export function proxyConfigFor(
         ...(l.service ? { metricsService: l.service } : {}),
         ...(l.endpoint ? { metricsEndpoint: l.endpoint } : {}),
         ...(l.targetLabels ? { targetLabels: l.targetLabels } : {}),
-        scrapeTimeout,
+        scrapeTimeout: typeof scrapeTimeout === 'string' ? scrapeTimeout : scrapeTimeout(c.name),
       };
     }),
   };

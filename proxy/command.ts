@@ -7,6 +7,8 @@ import { createProxyAuth, DEFAULT_ALLOWED_SUBJECTS, type ProxyAuth } from './aut
 import { parseMetricsSetName } from './metricsset/index.js';
 import { ProxyRuntime } from './runtime.js';
 import { createScraper, defaultScrapeWorkers } from './scrape/scraper.js';
+import { DEFAULT_MAX_ACTIVE_PER_WORKER } from './scrape/workers.js';
+import { Admission, BUDGET_SHARE_OF_LIMIT, defaultBudgetBytes, DEFAULT_BUDGET_BYTES, DEFAULT_MAX_QUEUE } from './server/admission.js';
 import { createProxyApp } from './server/app.js';
 import { insecureNoAuth, type Authenticator } from './server/auth.js';
 import { ProxyMetrics } from './server/metrics.js';
@@ -22,6 +24,10 @@ export const proxyFlags = {
   'max-pod-body-bytes': { kind: 'number', help: "cap on one pod's decompressed answer", default: 64 * 1024 * 1024 },
   'resolver-cache-ttl': { kind: 'seconds', help: 'how long to reuse an endpoint-resolver answer (seconds or a duration such as 5s)', default: 5 },
   'scrape-workers': { kind: 'number', help: 'worker threads that fetch and parse pods (0: the main thread); default one per core, at least 3 (one per replica of an HA component), at most 8' },
+  'pods-per-worker': { kind: 'number', help: 'pods one scrape worker reads at once; more wait in the proxy\'s queue (their timeout starts when they run)', default: DEFAULT_MAX_ACTIVE_PER_WORKER },
+  'max-inflight-bytes': { kind: 'number', help: `memory budget of in-flight scrapes in bytes; scrapes beyond it wait, then get 503 (default ${BUDGET_SHARE_OF_LIMIT * 100}% of the container memory limit read from cgroup, else ${DEFAULT_BUDGET_BYTES / 1024 / 1024} MiB)` },
+  'scrape-queue-length': { kind: 'number', help: 'scrapes that may wait for the memory budget; more get 503 at once', default: DEFAULT_MAX_QUEUE },
+  'share-identical-scrapes': { kind: 'boolean', help: 'serve identical scrapes that arrive together (same path, format, encoding and timeout) from one fan-out (--share-identical-scrapes=false to turn off)', default: true },
   kubeconfig: { kind: 'string', help: 'kubeconfig of the HOSTED cluster: bearer tokens are checked with TokenReview there; the file and the files it names are re-read when they change' },
   'token-audiences': { kind: 'list', help: 'audiences sent in TokenReviews; the answer must name one of them (default: the API server\'s own)' },
   'token-cache-ttl': { kind: 'seconds', help: 'how long an authenticated token is cached, never past its JWT exp (seconds or a duration such as 5m)', default: 300 },
@@ -73,7 +79,8 @@ export async function runProxy(argv: string[]): Promise<void> {
     }
     authenticator = auth;
   }
-  const scraper = createScraper(flags['scrape-workers'] ?? defaultScrapeWorkers(), logger);
+  const scraper = createScraper(flags['scrape-workers'] ?? defaultScrapeWorkers(), logger, { maxActivePerWorker: flags['pods-per-worker'] });
+  const admission = new Admission({ budgetBytes: flags['max-inflight-bytes'] ?? defaultBudgetBytes(), maxQueue: flags['scrape-queue-length'] });
   let runtime: ProxyRuntime;
   try {
     runtime = await ProxyRuntime.start({
@@ -90,7 +97,16 @@ export async function runProxy(argv: string[]): Promise<void> {
     auth?.close();
     throw new Error(err instanceof ConfigError ? `invalid configuration: ${err.message}` : errorMessage(err));
   }
-  const app = createProxyApp({ state: runtime, authenticator, scraper, metrics, logger, maxBodyBytes: flags['max-pod-body-bytes']! });
+  const app = createProxyApp({
+    state: runtime,
+    authenticator,
+    scraper,
+    metrics,
+    logger,
+    maxBodyBytes: flags['max-pod-body-bytes']!,
+    admission,
+    shareIdenticalScrapes: flags['share-identical-scrapes'],
+  });
   const server = await startHttpsServer(app, {
     listen: flags.listen!,
     tls: { certFile: flags['tls-cert-file']!, keyFile: flags['tls-key-file']!, ...(flags['client-ca-file'] ? { clientCaFile: flags['client-ca-file'] } : {}) },
@@ -102,6 +118,7 @@ export async function runProxy(argv: string[]): Promise<void> {
     auth: flags['insecure-no-auth'] ? 'none' : [flags.kubeconfig ? 'token' : '', flags['client-ca-file'] ? 'x509' : ''].filter(Boolean).join('+'),
     allowedSubjects: flags['allowed-subjects'],
     authorizeWithSar: flags['authorize-with-sar'],
+    memoryBudgetBytes: admission.budgetBytes,
   });
   const stop = async (signal: string) => {
     logger.info('shutting down', { signal });

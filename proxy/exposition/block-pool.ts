@@ -41,6 +41,12 @@ export class BlockPool {
     }
   }
 
+  /** Let every pooled block go (to the GC): the thread is idle and should give its memory back. */
+  clear(): void {
+    this.blocks = [];
+    this.bytes = 0;
+  }
+
   get size(): { blocks: number; bytes: number } {
     return { blocks: this.blocks.length, bytes: this.bytes };
   }

@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
 import { errorMessage } from '../../common/errors.js';
-import { PodExpositionParser, type SampleTransform } from '../exposition/parser.js';
+import { PodExpositionParser, type SampleTransform, type Shipment } from '../exposition/parser.js';
 import { ExpositionParseError, type ExpositionFormat, type PodExposition } from '../exposition/types.js';
 
 export type ScrapeFailureReason =
@@ -23,7 +23,9 @@ export type ScrapeFailureReason =
   | 'invalid_utf8'
   | 'type_conflict'
   | 'config'
-  | 'internal';
+  | 'internal'
+  /** Never started: no connection or worker was free before the scrape's deadline (the proxy's queue, not the pod). */
+  | 'queued';
 
 export interface PodTarget {
   name: string;
@@ -46,7 +48,26 @@ export interface PodScrapeOptions {
   /** Sent to the pod as X-Prometheus-Scrape-Timeout-Seconds, as Prometheus does. */
   timeoutHeaderSeconds: number;
   transform: SampleTransform;
+  /**
+   * Wall-clock time (ms since the epoch) by which the request must have a connection; waiting for a
+   * pooled connection is the proxy's queue, so the pod's own `timeoutMs` starts only once it has one.
+   */
+  startBy?: number;
+  /** Receives the body while it arrives; without it the whole exposition comes with the result. */
+  sink?: PodScrapeSink;
+  /** Gives up on the pod (the caller went away). */
+  signal?: AbortSignal;
 }
+
+/** Where a streaming scrape delivers the pod's answer as it arrives. */
+export interface PodScrapeSink {
+  /** The pod answered 200 in this format; shipments follow. */
+  head(format: ExpositionFormat): void;
+  ship(shipment: Shipment): void;
+}
+
+/** A paused pod's parsed bytes are shipped after this long without new data. */
+const IDLE_SHIP_MS = 20;
 
 export interface PodScrapeResult {
   pod: PodTarget;
@@ -95,11 +116,19 @@ export function scrapePod(opts: PodScrapeOptions): Promise<PodScrapeResult> {
     let req: http.ClientRequest | undefined;
     let res: http.IncomingMessage | undefined;
     let inflater: zlib.Gunzip | undefined;
-    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+    let connectedAt: bigint | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let idle: NodeJS.Timeout | undefined;
+    // The pod's time: from when it had a connection (a pooled wait is not the pod's doing).
+    const elapsed = () => Number(process.hrtime.bigint() - (connectedAt ?? started)) / 1e9;
+    const onAbort = () => finish(undefined, new ScrapeFailure('aborted', 'scrape cancelled by the proxy'));
     const finish = (exposition?: PodExposition, failure?: ScrapeFailure) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(queueTimer);
+      clearTimeout(idle);
+      opts.signal?.removeEventListener('abort', onAbort);
       if (failure) {
         inflater?.destroy();
         res?.destroy();
@@ -115,7 +144,22 @@ export function scrapePod(opts: PodScrapeOptions): Promise<PodScrapeResult> {
         bodyBytes,
       });
     };
-    const timer = setTimeout(() => finish(undefined, new ScrapeFailure('timeout', `no complete answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    const startTimer = () => {
+      if (connectedAt !== undefined) return;
+      connectedAt = process.hrtime.bigint();
+      clearTimeout(queueTimer);
+      timer = setTimeout(() => finish(undefined, new ScrapeFailure('timeout', `no complete answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    };
+    const queueTimer =
+      opts.startBy !== undefined
+        ? setTimeout(() => finish(undefined, new ScrapeFailure('queued', 'no connection to the pod was free before the scrape deadline')), Math.max(0, opts.startBy - Date.now()))
+        : undefined;
+    if (opts.startBy === undefined) startTimer();
+    if (opts.signal?.aborted) {
+      onAbort();
+      return;
+    }
+    opts.signal?.addEventListener('abort', onAbort);
 
     const host = opts.pod.ip.includes(':') ? `[${opts.pod.ip}]` : opts.pod.ip;
     const requestOptions: https.RequestOptions = {
@@ -158,6 +202,15 @@ export function scrapePod(opts: PodScrapeOptions): Promise<PodScrapeResult> {
         return;
       }
       const parser = new PodExpositionParser(format, opts.transform);
+      const sink = opts.sink;
+      sink?.head(format);
+      const ship = (all: boolean) => {
+        const s = parser.takeShipment(all);
+        if (s) sink!.ship(s);
+      };
+      const idleShip = () => {
+        if (!settled) ship(true);
+      };
       response.on('data', (b: Buffer) => {
         wireBytes += b.length;
       });
@@ -172,6 +225,12 @@ export function scrapePod(opts: PodScrapeOptions): Promise<PodScrapeResult> {
         }
         try {
           parser.push(b);
+          if (sink) {
+            ship(false);
+            // A pod that pauses must not hold back what it has already sent.
+            clearTimeout(idle);
+            idle = setTimeout(idleShip, IDLE_SHIP_MS);
+          }
         } catch (err) {
           finish(undefined, parseFailure(err));
         }
@@ -183,7 +242,12 @@ export function scrapePod(opts: PodScrapeOptions): Promise<PodScrapeResult> {
           return;
         }
         try {
-          finish(parser.end());
+          const exposition = parser.end();
+          if (sink) {
+            ship(true);
+            exposition.families = [];
+          }
+          finish(exposition);
         } catch (err) {
           finish(undefined, parseFailure(err));
         }
@@ -198,6 +262,7 @@ export function scrapePod(opts: PodScrapeOptions): Promise<PodScrapeResult> {
         return;
       }
       req = r;
+      r.on('socket', startTimer);
       r.on('error', (err: NodeJS.ErrnoException) => {
         // A kept-alive connection the pod closed while it sat idle fails at once; as Go's transport
         // does for idempotent requests, retry once on a new connection before blaming the pod.

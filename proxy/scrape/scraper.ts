@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { Logger } from '../../common/log.js';
 import { UpstreamAgents } from './agents.js';
 import { InProcessScraper, type PodScraper } from './task.js';
-import { WorkerPoolScraper } from './workers.js';
+import { WorkerPoolScraper, type WorkerPoolOptions } from './workers.js';
 
 /**
  * One worker per core, at most 8, but never fewer than 3: HA control-plane components run 3 replicas,
@@ -14,6 +14,6 @@ export function defaultScrapeWorkers(): number {
   return Math.min(8, Math.max(3, availableParallelism()));
 }
 
-export function createScraper(workers: number, logger: Logger): PodScraper {
-  return workers > 0 ? new WorkerPoolScraper(workers, logger) : new InProcessScraper(new UpstreamAgents());
+export function createScraper(workers: number, logger: Logger, opts: WorkerPoolOptions = {}): PodScraper {
+  return workers > 0 ? new WorkerPoolScraper(workers, logger, opts) : new InProcessScraper(new UpstreamAgents());
 }

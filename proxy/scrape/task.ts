@@ -8,8 +8,9 @@ import { prepareRules, type PreparedRules } from '../exposition/parser.js';
 import { isOutputBlock, outputBlocks } from '../exposition/block-pool.js';
 import { makeTargetLabels } from '../exposition/target.js';
 import type { UpstreamAgents, UpstreamEndpoint } from './agents.js';
-import { scrapePod, type PodScrapeResult, type PodTarget } from './pod-scrape.js';
+import { scrapePod, type PodScrapeResult, type PodScrapeSink, type PodTarget } from './pod-scrape.js';
 import { errorMessage } from '../../common/errors.js';
+import { collectGarbage, IdleTrimmer } from './idle-gc.js';
 
 /** The relabel rules of one endpoint as written, with a key that identifies them for caching. */
 export interface RuleSource {
@@ -30,11 +31,17 @@ export interface PodScrapeTask {
   accept: string;
   target: [string, string][];
   rules: RuleSource;
+  /** Wall-clock ms by which the pod must have been started (a worker and a connection free), else it fails as `queued`. */
+  startBy?: number;
 }
 
 /** Runs scrape tasks: in this thread, or spread over worker threads. */
 export interface PodScraper {
-  scrape(task: PodScrapeTask): Promise<PodScrapeResult>;
+  /**
+   * Scrape one pod. With a sink, the body is delivered while it arrives (the result then carries no
+   * families); `signal` gives up on the pod.
+   */
+  scrape(task: PodScrapeTask, sink?: PodScrapeSink, signal?: AbortSignal): Promise<PodScrapeResult>;
   /** Drop connection pools of endpoints that are no longer configured. */
   prune(liveIds: ReadonlySet<string>): void;
   /**
@@ -42,6 +49,10 @@ export interface PodScraper {
    * next scrapes refill them. Blocks this scraper did not hand out are ignored.
    */
   recycle(blocks: readonly ArrayBuffer[]): void;
+  /** Let go of pooled output blocks (the proxy has been idle). */
+  trim(): void;
+  /** Pods waiting for a free worker (the proxy's own queue), where there is one. */
+  readonly queued?: number;
   close(): Promise<void>;
 }
 
@@ -62,12 +73,12 @@ export class RuleCache {
   }
 }
 
-export function failedResult(pod: PodTarget, reason: 'config' | 'internal', message: string): PodScrapeResult {
+export function failedResult(pod: PodTarget, reason: 'config' | 'internal' | 'queued' | 'aborted', message: string): PodScrapeResult {
   return { pod, ok: false, failure: { reason, message }, durationSeconds: 0, wireBytes: 0, bodyBytes: 0 };
 }
 
 /** Run one task with the given pools and rule cache (shared by both scrapers). */
-export async function runScrapeTask(task: PodScrapeTask, agents: UpstreamAgents, rules: RuleCache): Promise<PodScrapeResult> {
+export async function runScrapeTask(task: PodScrapeTask, agents: UpstreamAgents, rules: RuleCache, sink?: PodScrapeSink, signal?: AbortSignal): Promise<PodScrapeResult> {
   let agent;
   let prepared;
   try {
@@ -92,17 +103,27 @@ export async function runScrapeTask(task: PodScrapeTask, agents: UpstreamAgents,
     maxBodyBytes: task.maxBodyBytes,
     accept: task.accept,
     transform: { target: makeTargetLabels(task.target), rules: prepared },
+    startBy: task.startBy,
+    sink,
+    signal,
   });
 }
 
 /** Scrapes in the calling thread. */
 export class InProcessScraper implements PodScraper {
   private readonly rules = new RuleCache();
+  private readonly idle = new IdleTrimmer(() => this.trim());
+  private active = 0;
 
   constructor(private readonly agents: UpstreamAgents) {}
 
-  scrape(task: PodScrapeTask): Promise<PodScrapeResult> {
-    return runScrapeTask(task, this.agents, this.rules);
+  async scrape(task: PodScrapeTask, sink?: PodScrapeSink, signal?: AbortSignal): Promise<PodScrapeResult> {
+    if (this.active++ === 0) this.idle.busy();
+    try {
+      return await runScrapeTask(task, this.agents, this.rules, sink, signal);
+    } finally {
+      if (--this.active === 0) this.idle.idle();
+    }
   }
 
   prune(liveIds: ReadonlySet<string>): void {
@@ -113,7 +134,13 @@ export class InProcessScraper implements PodScraper {
     outputBlocks.give(blocks.filter(isOutputBlock));
   }
 
+  trim(): void {
+    outputBlocks.clear();
+    collectGarbage();
+  }
+
   async close(): Promise<void> {
+    this.idle.stop();
     this.agents.close();
   }
 }

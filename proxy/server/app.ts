@@ -3,21 +3,19 @@
  * Everything except /healthz and /readyz goes through the Authenticator first.
  */
 import type { IncomingMessage } from 'node:http';
-import { Readable, pipeline } from 'node:stream';
-import express, { type Request, type Response } from 'express';
+import express from 'express';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
-import type { ComponentConfig, EndpointConfig, ProxyConfig } from '../config/types.js';
-import { renderExposition } from '../exposition/serialize.js';
-import { OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from '../exposition/types.js';
-import { ResolverUnavailableError, type ResolverClient } from '../resolver-client.js';
+import type { ProxyConfig } from '../config/types.js';
+import type { ResolverClient } from '../resolver-client.js';
 import type { RuleBook } from '../rule-book.js';
 import type { PodScraper } from '../scrape/task.js';
-import { fanOut, fanoutBlocks, type FanoutResult } from '../scrape/fanout.js';
+import { Admission, defaultBudgetBytes } from './admission.js';
 import type { Authenticator } from './auth.js';
 import type { ProxyMetrics } from './metrics.js';
-import { acceptsGzip, prefersOpenMetrics } from './negotiate.js';
-import { gzipInParallel } from './parallel-gzip.js';
+import { ScrapeHandler } from './scrape-handler.js';
+
+export { effectiveTimeoutSeconds } from './scrape-handler.js';
 
 /** What the app reads on every request; swapped underneath it when files change. */
 export interface ProxyState {
@@ -38,39 +36,10 @@ export interface ProxyAppOptions {
   maxBodyBytes: number;
   /** gzip level for answers; speed matters more than ratio for tens of MB per scrape. */
   gzipLevel?: number;
-}
-
-/**
- * Answer groups deflated at once: the whole libuv pool (4 threads unless UV_THREADPOOL_SIZE says
- * otherwise), even on 2 cores: with only one group per core in flight a core idles while the main
- * thread computes the CRC and writes (gzip answer of 3 x 30 MB pods: 350-380 ms with 4, 432 with 2).
- */
-const GZIP_CONCURRENCY = Math.min(8, Math.max(2, Number(process.env.UV_THREADPOOL_SIZE) || 4));
-
-const COMPONENT_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-/** Seconds left for pods once the caller's own timeout and our merge/transfer time are accounted for. */
-export function effectiveTimeoutSeconds(configured: number, callerHeader: string | undefined): number {
-  const caller = Number(callerHeader);
-  if (!callerHeader || !Number.isFinite(caller) || caller <= 0) return configured;
-  const margin = Math.max(0.25, caller * 0.1);
-  return Math.max(0.1, Math.min(configured, caller - margin));
-}
-
-interface ParsedPath {
-  component: string;
-  endpoint: number;
-}
-
-/** `/metrics/<component>` or `/metrics/<component>/<n>`; a string is a 400 message. */
-function parseScrapePath(path: string): ParsedPath | string {
-  const segs = path.slice('/metrics/'.length).split('/');
-  const [component, index, ...extra] = segs;
-  if (!component || extra.length > 0) return `malformed path "${path}": expected /metrics/<component> or /metrics/<component>/<n>`;
-  if (!COMPONENT_SEGMENT.test(component)) return `malformed component name "${component}"`;
-  if (index === undefined) return { component, endpoint: 0 };
-  if (!/^(0|[1-9]\d{0,3})$/.test(index)) return `malformed endpoint index "${index}": expected an integer`;
-  return { component, endpoint: Number(index) };
+  /** The memory budget of in-flight scrapes (default: from the container's limit, see admission.ts). */
+  admission?: Admission;
+  /** Let identical concurrent scrapes share one fan-out (default true). */
+  shareIdenticalScrapes?: boolean;
 }
 
 export function servedPaths(config: ProxyConfig): string[] {
@@ -79,6 +48,16 @@ export function servedPaths(config: ProxyConfig): string[] {
 
 export function createProxyApp(opts: ProxyAppOptions): express.Express {
   const { state, metrics, logger } = opts;
+  const scrapes = new ScrapeHandler({
+    state,
+    scraper: opts.scraper,
+    metrics,
+    logger,
+    admission: opts.admission ?? new Admission({ budgetBytes: defaultBudgetBytes() }),
+    maxBodyBytes: opts.maxBodyBytes,
+    gzipLevel: opts.gzipLevel,
+    shareIdentical: opts.shareIdenticalScrapes,
+  });
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -160,7 +139,13 @@ export function createProxyApp(opts: ProxyAppOptions): express.Express {
   });
 
   app.get(/^\/metrics\/.*/, (req, res) => {
-    void scrape(opts, req, res);
+    scrapes.handle(req, res).catch((err: unknown) => {
+      logger.error('scrape failed unexpectedly', { path: req.path, error: errorMessage(err) });
+      if (!res.headersSent) {
+        res.setHeader('Retry-After', '5');
+        res.status(503).type('text/plain').send('Service Unavailable: scrape failed\n');
+      } else res.destroy();
+    });
   });
 
   app.use((req, res) => {
@@ -171,108 +156,4 @@ export function createProxyApp(opts: ProxyAppOptions): express.Express {
     res.status(404).type('text/plain').send(`Not found: ${req.path}\n`);
   });
   return app;
-}
-
-function endpointOf(c: ComponentConfig, n: number): EndpointConfig | undefined {
-  return n === 0 ? c : c.endpoints[n - 1];
-}
-
-async function scrape(opts: ProxyAppOptions, req: Request, res: Response): Promise<void> {
-  const { state, metrics, logger } = opts;
-  let componentLabel = 'unknown';
-  const reply = (code: number, message: string, retryAfter?: number) => {
-    metrics.requests.inc({ component: componentLabel, code: String(code) });
-    if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
-    res.status(code).type('text/plain').send(message + '\n');
-  };
-  const parsed = parseScrapePath(req.path);
-  if (typeof parsed === 'string') return reply(400, parsed);
-  const config = state.config();
-  const resolver = state.resolver();
-  if (!config || !resolver) return reply(503, 'no configuration loaded', 5);
-  const component = config.components.find((c) => c.name === parsed.component);
-  if (!component) return reply(404, `unknown component "${parsed.component}"; see /components`);
-  componentLabel = component.name;
-  const endpoint = endpointOf(component, parsed.endpoint);
-  if (!endpoint) return reply(404, `component "${component.name}" has no endpoint ${parsed.endpoint} (it has ${component.endpoints.length + 1})`);
-
-  let pods;
-  try {
-    pods = await resolver.resolve(component.selector, component.matchExpressions);
-  } catch (err) {
-    if (err instanceof ResolverUnavailableError) return reply(503, err.message, err.retryAfterSeconds);
-    throw err;
-  }
-  let rules;
-  try {
-    rules = state.rules().rulesFor(component, parsed.endpoint, endpoint);
-  } catch (err) {
-    logger.error('cannot compile relabel rules', { component: component.name, error: errorMessage(err) });
-    return reply(503, `relabel rules of "${component.name}" cannot be compiled: ${errorMessage(err)}`, 30);
-  }
-  const timeout = effectiveTimeoutSeconds(endpoint.scrapeTimeoutSeconds, req.header('x-prometheus-scrape-timeout-seconds'));
-  const result = await fanOut({
-    poolId: `${component.name}/${parsed.endpoint}`,
-    endpoint,
-    pods,
-    acceptOpenMetrics: prefersOpenMetrics(req.header('accept')),
-    timeoutSeconds: timeout,
-    maxBodyBytes: opts.maxBodyBytes,
-    rules,
-    scraper: opts.scraper,
-  });
-  record(opts, component.name, result);
-  send(opts, req, res, component.name, result);
-}
-
-function record(opts: ProxyAppOptions, component: string, r: FanoutResult): void {
-  const { metrics, logger } = opts;
-  metrics.fanoutDuration.observe({ component }, r.durationSeconds);
-  let dropped = 0;
-  for (const p of r.pods) {
-    metrics.bytesIn.inc({ component }, p.wireBytes);
-    metrics.podScrapes.inc({ component, result: p.ok ? 'success' : 'failure' });
-    if (p.exposition) dropped += p.exposition.dropped;
-    if (p.failure) {
-      metrics.podScrapeErrors.inc({ component, reason: p.failure.reason });
-      logger.info('pod scrape failed', { component, pod: p.pod.name, reason: p.failure.reason, error: p.failure.message });
-    }
-  }
-  if (dropped > 0) metrics.samplesDropped.inc({ component, reason: 'relabel' }, dropped);
-  for (const d of r.drops) {
-    metrics.samplesDropped.inc({ component, reason: d.reason }, d.samples);
-    logger.info('pod family not served', { component, pod: r.pods[d.pod]?.pod.name, family: d.family, reason: d.reason });
-  }
-}
-
-function send(opts: ProxyAppOptions, req: Request, res: Response, component: string, r: FanoutResult): void {
-  const { metrics } = opts;
-  res.status(200);
-  res.setHeader('Content-Type', r.format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE);
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Vary', 'Accept, Accept-Encoding');
-  metrics.requests.inc({ component, code: '200' });
-  const recycle = () => opts.scraper.recycle(fanoutBlocks(r));
-  if (req.method === 'HEAD') {
-    res.end();
-    return recycle();
-  }
-  const rendered = renderExposition(r.families, r.format);
-  let out = 0;
-  const count = (b: Buffer | string) => {
-    out += typeof b === 'string' ? Buffer.byteLength(b) : b.length;
-  };
-  const done = (err: Error | null | undefined) => {
-    metrics.bytesOut.inc({ component }, out);
-    // After an aborted answer a deflate on the thread pool may still read a block: leave those to the GC.
-    if (!err) return recycle();
-    if (!res.destroyed) res.destroy(err);
-  };
-  const gzip = acceptsGzip(req.header('accept-encoding'));
-  if (gzip) res.setHeader('Content-Encoding', 'gzip');
-  // A streaming gzip runs on one thread; at tens of MB per scrape it would be the slowest step.
-  const encoded = gzip ? gzipInParallel(rendered, { level: opts.gzipLevel ?? 1, concurrency: GZIP_CONCURRENCY, groupBytes: 1 << 20 }) : rendered;
-  const body = Readable.from(encoded, { objectMode: false, highWaterMark: 1 << 20 });
-  body.on('data', count);
-  pipeline(body, res, done);
 }

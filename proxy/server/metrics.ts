@@ -1,8 +1,11 @@
 /** The proxy's own metrics (GET /metrics), on a registry of its own so several proxies can share a process in tests. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LoadMetrics } from './load-metrics.js';
 
 export class ProxyMetrics {
   readonly registry = new Registry();
+  /** Queue, memory budget and shared answers. */
+  readonly load = new LoadMetrics(this.registry);
   readonly requests: Counter<'component' | 'code'>;
   readonly podScrapes: Counter<'component' | 'result'>;
   readonly podScrapeErrors: Counter<'component' | 'reason'>;
@@ -44,7 +47,7 @@ export class ProxyMetrics {
     });
     this.podScrapeErrors = new Counter({
       name: 'hcp_metrics_proxy_pod_scrape_errors_total',
-      help: 'Failed pod scrapes by component and reason (timeout, connect, tls, http_status, body_too_large, aborted, decompress, content_type, parse_error, invalid_utf8, config).',
+      help: 'Failed pod scrapes by component and reason (timeout, connect, tls, http_status, body_too_large, aborted, decompress, content_type, parse_error, invalid_utf8, type_conflict, config, internal).',
       labelNames: ['component', 'reason'],
       registers,
     });
@@ -69,7 +72,7 @@ export class ProxyMetrics {
     });
     this.samplesDropped = new Counter({
       name: 'hcp_metrics_proxy_samples_dropped_total',
-      help: 'Samples not served, by component and reason (relabel: metricRelabelings or MetricsSet; type_conflict; reserved_name).',
+      help: 'Samples not served, by component and reason (relabel: metricRelabelings or MetricsSet; type_conflict; reserved_name; out_of_order: a pod sent a family after the streamed answer had written it).',
       labelNames: ['component', 'reason'],
       registers,
     });

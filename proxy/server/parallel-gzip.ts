@@ -30,49 +30,73 @@ function trailer(crc: number, size: number): Buffer {
   return t;
 }
 
+/** A part of the answer; one with `release` is told when its bytes are no longer needed. */
+export type GzipInput = string | Uint8Array | { data: Uint8Array; release(): void };
+
 function asBuffer(part: string | Uint8Array): Buffer {
   return typeof part === 'string' ? Buffer.from(part, 'utf8') : Buffer.from(part.buffer, part.byteOffset, part.byteLength);
 }
 
+interface Group {
+  bytes: Buffer;
+  /** Release the inputs behind `bytes` once deflate has read them (copied ones are released at once). */
+  release: (() => void) | undefined;
+}
+
 /** Consecutive parts as groups of about `groupBytes`: small parts are copied together, large ones go alone. */
-function* groups(parts: Iterable<string | Uint8Array>, groupBytes: number): Generator<Buffer> {
+async function* groups(parts: AsyncIterable<GzipInput> | Iterable<GzipInput>, groupBytes: number): AsyncGenerator<Group> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  const take = (): Buffer => {
-    const g = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+  let releases: (() => void)[] = [];
+  const take = (): Group => {
+    const copied = pending.length > 1;
+    const g = copied ? Buffer.concat(pending, pendingBytes) : pending[0]!;
+    const rs = releases;
     pending = [];
     pendingBytes = 0;
-    return g;
+    releases = [];
+    if (copied) {
+      for (const r of rs) r();
+      return { bytes: g, release: undefined };
+    }
+    return { bytes: g, release: rs.length > 0 ? () => rs.forEach((r) => r()) : undefined };
   };
-  for (const part of parts) {
-    const b = asBuffer(part);
-    if (b.length === 0) continue;
+  for await (const part of parts) {
+    const isPiece = typeof part === 'object' && !(part instanceof Uint8Array);
+    const b = asBuffer(isPiece ? part.data : part);
+    if (b.length === 0) {
+      if (isPiece) part.release();
+      continue;
+    }
     if (b.length >= groupBytes / 2) {
       if (pendingBytes > 0) yield take();
-      yield b;
+      yield { bytes: b, release: isPiece ? () => part.release() : undefined };
       continue;
     }
     pending.push(b);
     pendingBytes += b.length;
+    if (isPiece) releases.push(() => part.release());
     if (pendingBytes >= groupBytes) yield take();
   }
   if (pendingBytes > 0) yield take();
 }
 
 /** The gzip encoding of everything `parts` yields, as a lazy sequence with at most `concurrency` groups in flight. */
-export async function* gzipInParallel(parts: Iterable<string | Uint8Array>, opts: ParallelGzipOptions): AsyncGenerator<Buffer> {
+export async function* gzipInParallel(parts: AsyncIterable<GzipInput> | Iterable<GzipInput>, opts: ParallelGzipOptions): AsyncGenerator<Buffer> {
   yield HEADER;
   const inflight: Promise<Buffer>[] = [];
   let crc = 0;
   let size = 0;
   const limit = Math.max(1, opts.concurrency);
   try {
-    for (const group of groups(parts, opts.groupBytes)) {
-      crc = zlib.crc32(group, crc);
-      size += group.length;
-      const piece = deflateRaw(group, { level: opts.level, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    for await (const group of groups(parts, opts.groupBytes)) {
+      crc = zlib.crc32(group.bytes, crc);
+      size += group.bytes.length;
+      const piece = deflateRaw(group.bytes, { level: opts.level, finishFlush: zlib.constants.Z_SYNC_FLUSH });
       // Awaited below in order; this only keeps an abandoned piece's failure from being unhandled.
       piece.catch(() => undefined);
+      // The input may be reused once deflate has read it (not before: it runs on the thread pool).
+      if (group.release) piece.then(group.release, () => undefined);
       inflight.push(piece);
       if (inflight.length >= limit) yield await inflight.shift()!;
     }

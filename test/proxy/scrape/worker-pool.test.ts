@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import { memoryLogger } from '../../../common/log.js';
 import { startSimulatedPod, type SimulatedPod } from '../../../demo/sim/index.js';
-import { outputBlocks } from '../../../proxy/exposition/block-pool.js';
+import { chunkBlocks, outputBlocks } from '../../../proxy/exposition/block-pool.js';
 import { mergePods } from '../../../proxy/exposition/merge.js';
 import { renderToString } from '../../../proxy/exposition/serialize.js';
 import { UpstreamAgents } from '../../../proxy/scrape/agents.js';
-import { fanoutBlocks } from '../../../proxy/scrape/fanout.js';
 import { InProcessScraper, type PodScrapeTask } from '../../../proxy/scrape/task.js';
 import { WorkerPoolScraper } from '../../../proxy/scrape/workers.js';
 
@@ -73,7 +72,7 @@ describe('scrape worker pool', function () {
   it('takes back the output blocks of a sent answer (moving them to the worker) and ignores buffers it did not hand out', async () => {
     const first = await pool.scrape(task(pods[0]!));
     const rendered = renderToString(mergePods([first.exposition!]), 'text');
-    const blocks = fanoutBlocks({ format: 'text', families: [], pods: [first], drops: [], durationSeconds: 0 });
+    const blocks = chunkBlocks([first].flatMap((p) => p.exposition?.families ?? []));
     expect(blocks.length).to.be.greaterThan(0);
     const foreign = new ArrayBuffer(64 * 1024);
     pool.recycle([...blocks, foreign]);
@@ -84,7 +83,7 @@ describe('scrape worker pool', function () {
     for (let i = 0; i < 5; i++) {
       const again = await Promise.all(pods.map((p) => pool.scrape(task(p))));
       expect(renderToString(mergePods([again[0]!.exposition!]), 'text')).to.equal(rendered);
-      pool.recycle(fanoutBlocks({ format: 'text', families: [], pods: again, drops: [], durationSeconds: 0 }));
+      pool.recycle(chunkBlocks(again.flatMap((p) => p.exposition?.families ?? [])));
     }
   });
 
@@ -92,7 +91,7 @@ describe('scrape worker pool', function () {
     const local = new InProcessScraper(new UpstreamAgents());
     try {
       const r = await local.scrape(task(pods[1]!));
-      const blocks = fanoutBlocks({ format: 'text', families: [], pods: [r], drops: [], durationSeconds: 0 });
+      const blocks = chunkBlocks([r].flatMap((p) => p.exposition?.families ?? []));
       expect(blocks.length).to.equal(1); // a small body fits the first block
       const before = outputBlocks.size.blocks;
       local.recycle([...blocks, Buffer.from('not ours').buffer as ArrayBuffer]);

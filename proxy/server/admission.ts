@@ -1,0 +1,146 @@
+/**
+ * The memory budget of in-flight scrapes (DESIGN §10): each scrape reserves what it is expected to
+ * hold (learned per path from earlier scrapes: a streaming answer holds the lag between its pods and
+ * what its caller has not read yet); scrapes beyond the budget wait in a bounded FIFO queue, each no
+ * longer than its own deadline, and are then refused (503 with Retry-After) — never an OOM kill.
+ */
+import { readFileSync } from 'node:fs';
+
+/** Without a readable container limit (a laptop, a test). */
+export const DEFAULT_BUDGET_BYTES = 512 * 1024 * 1024;
+/** Share of the container's memory limit given to in-flight scrapes; the rest is the process itself and the workers' block pools. */
+export const BUDGET_SHARE_OF_LIMIT = 0.4;
+/** What one pod of a component is expected to hold before anything was learnt. */
+export const INITIAL_ESTIMATE_PER_POD = 8 * 1024 * 1024;
+export const DEFAULT_MAX_QUEUE = 64;
+
+/** The container's memory limit from cgroup v2 or v1, if there is one. */
+export function cgroupMemoryLimit(read: (path: string) => string = (p) => readFileSync(p, 'utf8')): number | undefined {
+  for (const path of ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes']) {
+    let text: string;
+    try {
+      text = read(path).trim();
+    } catch {
+      continue;
+    }
+    const n = Number(text);
+    // cgroup v2 says "max"; v1 says a huge number (page-rounded 2^63) when there is no limit.
+    if (text !== 'max' && Number.isFinite(n) && n > 0 && n < 2 ** 50) return n;
+  }
+  return undefined;
+}
+
+/** The default budget: a share of the container's limit, else DEFAULT_BUDGET_BYTES. */
+export function defaultBudgetBytes(limit = cgroupMemoryLimit()): number {
+  return limit === undefined ? DEFAULT_BUDGET_BYTES : Math.floor(limit * BUDGET_SHARE_OF_LIMIT);
+}
+
+export type AdmissionRefusal = 'queue_full' | 'deadline';
+
+export interface Ticket {
+  readonly reserved: number;
+  /** Report what the scrape holds now (its peak is learnt for the next scrape of the same key). */
+  observe(heldBytes: number): void;
+  /** The scrape is over: its reservation goes back to the budget. */
+  release(): void;
+}
+
+interface Waiter {
+  bytes: number;
+  key: string;
+  resolve: (t: Ticket | AdmissionRefusal) => void;
+  timer: NodeJS.Timeout;
+  enqueuedAt: number;
+}
+
+export interface AdmissionOptions {
+  budgetBytes: number;
+  maxQueue?: number;
+  now?: () => number;
+}
+
+export class Admission {
+  readonly budgetBytes: number;
+  private readonly maxQueue: number;
+  private reservedBytes = 0;
+  private active = 0;
+  private readonly queue: Waiter[] = [];
+  /** Peak bytes held per key, learnt from finished scrapes. */
+  private readonly learnt = new Map<string, number>();
+  private readonly now: () => number;
+  /** Seconds each admitted scrape waited, for the queue-time histogram. */
+  onAdmit: ((waitedSeconds: number) => void) | undefined;
+
+  constructor(opts: AdmissionOptions) {
+    this.budgetBytes = Math.max(1, opts.budgetBytes);
+    this.maxQueue = opts.maxQueue ?? DEFAULT_MAX_QUEUE;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Bytes reserved by admitted scrapes, and how many there are. */
+  get inFlight(): { scrapes: number; reservedBytes: number; queued: number } {
+    return { scrapes: this.active, reservedBytes: this.reservedBytes, queued: this.queue.length };
+  }
+
+  /** What a scrape of `key` over `pods` pods is expected to hold. */
+  estimate(key: string, pods: number): number {
+    return this.learnt.get(key) ?? Math.max(1, pods) * INITIAL_ESTIMATE_PER_POD;
+  }
+
+  /** Admit now if the budget allows, else wait in the queue until `deadline` (ms, same clock as `now`). */
+  admit(key: string, bytes: number, deadline: number): Promise<Ticket | AdmissionRefusal> {
+    if (this.queue.length === 0 && this.fits(bytes)) return Promise.resolve(this.grant(key, bytes, this.now()));
+    if (this.queue.length >= this.maxQueue) return Promise.resolve('queue_full');
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        bytes,
+        key,
+        resolve,
+        enqueuedAt: this.now(),
+        timer: setTimeout(() => {
+          const i = this.queue.indexOf(waiter);
+          if (i >= 0) this.queue.splice(i, 1);
+          resolve('deadline');
+        }, Math.max(0, deadline - this.now())),
+      };
+      this.queue.push(waiter);
+    });
+  }
+
+  /** A scrape bigger than the whole budget still runs, alone. */
+  private fits(bytes: number): boolean {
+    return this.active === 0 || this.reservedBytes + bytes <= this.budgetBytes;
+  }
+
+  private grant(key: string, bytes: number, enqueuedAt: number): Ticket {
+    this.reservedBytes += bytes;
+    this.active++;
+    this.onAdmit?.((this.now() - enqueuedAt) / 1000);
+    let peak = 0;
+    let released = false;
+    return {
+      reserved: bytes,
+      observe: (held) => {
+        if (held > peak) peak = held;
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.reservedBytes -= bytes;
+        this.active--;
+        // Next time, reserve what this one held at most, with room to spare.
+        if (peak > 0) this.learnt.set(key, Math.ceil(peak * 1.25));
+        if (this.learnt.size > 10_000) this.learnt.clear();
+        this.drain();
+      },
+    };
+  }
+
+  private drain(): void {
+    while (this.queue.length > 0 && this.fits(this.queue[0]!.bytes)) {
+      const w = this.queue.shift()!;
+      clearTimeout(w.timer);
+      w.resolve(this.grant(w.key, w.bytes, w.enqueuedAt));
+    }
+  }
+}
