@@ -48,7 +48,8 @@ export class UpstreamReadiness {
     if (this.timer) return;
     void this.probe();
     this.timer = setInterval(() => {
-      if (this.lastSuccess === undefined || this.now() - this.lastSuccess >= this.probeIntervalMs) void this.probe();
+      // Half an interval: a success just after the previous tick must not skip this one.
+      if (this.lastSuccess === undefined || this.now() - this.lastSuccess >= this.probeIntervalMs / 2) void this.probe();
     }, this.probeIntervalMs);
     this.timer.unref();
   }

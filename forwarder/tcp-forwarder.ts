@@ -135,14 +135,11 @@ export async function startTcpForwarder(opts: TcpForwarderOptions): Promise<TcpF
     close(graceMs: number): Promise<void> {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        if (open.size > 0) {
-          let timer: NodeJS.Timeout | undefined;
-          await Promise.race([
-            new Promise<void>((resolve) => (drained = resolve)),
-            new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
-          ]);
-          clearTimeout(timer);
-          if (open.size > 0) logger.info('grace period over; closing the remaining connections', { open: open.size });
+        const allClosed = open.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
+        let timer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<'grace over'>((resolve) => (timer = setTimeout(() => resolve('grace over'), graceMs)));
+        if ((await Promise.race([allClosed, graceOver])) === 'grace over') {
+          logger.info('grace period over; closing the remaining connections', { open: open.size });
           for (const c of [...open]) {
             if (c.pair) c.pair.abort();
             else {
@@ -151,6 +148,8 @@ export async function startTcpForwarder(opts: TcpForwarderOptions): Promise<TcpF
             }
           }
         }
+        clearTimeout(timer);
+        await allClosed;
         await stopped;
       })();
       return closing;
