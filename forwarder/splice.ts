@@ -6,7 +6,7 @@
  *   keeps flowing; both sockets are created with allowHalfOpen so Node does not end them on its own.
  * - An error or reset on either side destroys both: a half-dead pair would only hold the slot.
  * - Idle: when no byte has moved in either direction for idleTimeoutMs, both are destroyed. Bytes in
- *   either direction touch both sockets (read on one, write on the other), so one socket's idle timer
+ *   either direction touch both sockets (read on one, write on the other), so each socket's idle timer
  *   sees all traffic.
  * Payload bytes are counted, never inspected or logged.
  */
@@ -50,7 +50,13 @@ export function splice(client: Socket, upstream: Socket, opts: SpliceOptions): S
     client.on('data', (b: Buffer) => onBytes('to_upstream', b.length));
     upstream.on('data', (b: Buffer) => onBytes('to_client', b.length));
   }
-  client.setTimeout(opts.idleTimeoutMs, () => destroyBoth('idle_timeout'));
+  for (const s of [client, upstream]) {
+    // Chunks go on as they arrive (TLS records already are whole messages); Nagle would only add delay.
+    s.setNoDelay(true);
+    // Both timers see the same traffic; the upstream's also ends a pair whose client is gone while the
+    // last bytes to the upstream never drain.
+    s.setTimeout(opts.idleTimeoutMs, () => destroyBoth('idle_timeout'));
+  }
   client.pipe(upstream);
   upstream.pipe(client);
 

@@ -272,7 +272,31 @@ describe('forwarder: TCP pass-through', function () {
     await peerGone(client);
     expect((await back).toString()).to.equal('one');
     await waitFor(() => echo.accepted[1]!.destroyed, 'the upstream side closed too');
-    expect(await metric(f, 'hcp_metrics_forwarder_connections_closed_total', { reason: 'idle_timeout' })).to.equal(1);
+    await waitFor(async () => (await metric(f, 'hcp_metrics_forwarder_connections_closed_total', { reason: 'idle_timeout' })) === 1, 'the idle close, counted');
+  });
+
+  it('keeps a connection open while bytes move in one direction only', async () => {
+    // The upstream streams to the client, which sends nothing after its first byte; ticks are far
+    // below the idle timeout, and the test waits for the idle close only after the stream stops.
+    const upstream = await server(
+      startServer((s) => {
+        s.once('data', () => {
+          let n = 0;
+          const tick = setInterval(() => {
+            if (s.destroyed) return clearInterval(tick);
+            s.write('x');
+            if (++n === 40) clearInterval(tick);
+          }, 50);
+        });
+      }),
+    );
+    const f = await forwarder({ upstream: { host: '127.0.0.1', port: upstream.port }, idleTimeoutMs: 1500 });
+    const client = await connect(f.port);
+    const got = readAll(client);
+    client.write('go');
+    expect((await got).toString()).to.equal('x'.repeat(40));
+    await waitFor(async () => (await metric(f, 'hcp_metrics_forwarder_connections_closed_total', { reason: 'idle_timeout' })) === 1, 'the idle close, counted');
+    expect(await metric(f, 'hcp_metrics_forwarder_connections_closed_total')).to.equal(1);
   });
 
   it('on close: refuses new connections, lets open ones finish within the grace period, then closes the rest', async () => {
