@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { memoryLogger } from '../../common/log.js';
 import type { Forwarder } from '../../forwarder/forwarder.js';
+import { parseUpstream } from '../../forwarder/upstream.js';
 import { createCA, issueCertificate } from '../../generator/pki/index.js';
 import { peerGone, closedPort, connect, metric, readAll, readBytes, startEcho, startNamedEcho, startServer, startTestForwarder, waitFor, type TestServer, type TestForwarderOptions } from './helpers.js';
 
@@ -156,6 +157,25 @@ describe('forwarder: TCP pass-through', function () {
     client.resetAndDestroy();
     await peerGone(upstream.accepted[1]!);
     await waitFor(() => f.activeConnections() === 0, 'the pair to close');
+  });
+
+  it('reaches an IPv6 upstream given as [::1]:PORT', async function () {
+    const echo = net.createServer((s) => s.pipe(s));
+    const listening = await new Promise<boolean>((resolve) => {
+      echo.once('error', () => resolve(false));
+      echo.listen(0, '::1', () => resolve(true));
+    });
+    if (!listening) this.skip(); // no IPv6 loopback in this sandbox
+    try {
+      const port = (echo.address() as net.AddressInfo).port;
+      const f = await forwarder({ upstream: parseUpstream(`[::1]:${port}`) });
+      const c = await connect(f.port);
+      const back = readAll(c);
+      c.end('over IPv6');
+      expect((await back).toString()).to.equal('over IPv6');
+    } finally {
+      echo.close();
+    }
   });
 
   it('resolves the upstream name for every connection', async () => {

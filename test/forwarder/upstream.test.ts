@@ -1,6 +1,6 @@
 /** The upstream address: HOST:PORT parsing (IPv6 in brackets), the one-line file, and its reload. */
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memoryLogger } from '../../common/log.js';
@@ -91,6 +91,24 @@ describe('forwarder: upstream', () => {
 
       writeFileSync(file, '[::1]:443\n');
       await waitFor(() => source!.current().host === '::1', 'recovery after the bad file');
+    });
+
+    it('follows a ConfigMap volume update (kubelet swaps the ..data symlink)', async () => {
+      // kubelet's layout: ..<ts>/upstream, ..data -> ..<ts>, upstream -> ..data/upstream.
+      const version = (n: number, content: string) => {
+        const name = `..2026_01_01_00_00_0${n}.000000001`;
+        mkdirSync(join(dir, name));
+        writeFileSync(join(dir, name, 'upstream'), content);
+        return name;
+      };
+      symlinkSync(version(1, 'a.example.com:443\n'), join(dir, '..data'));
+      symlinkSync(join('..data', 'upstream'), join(dir, 'upstream'));
+      source = watchUpstreamFile({ path: join(dir, 'upstream'), logger: memoryLogger(), watch });
+      expect(source.current().host).to.equal('a.example.com');
+      symlinkSync(version(2, 'b.example.com:443\n'), join(dir, '..data_tmp'));
+      renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+      rmSync(join(dir, '..2026_01_01_00_00_01.000000001'), { recursive: true });
+      await waitFor(() => source!.current().host === 'b.example.com', 'the swapped upstream');
     });
 
     it('refuses to start on a bad file without a fallback, and uses the fallback with one', () => {
