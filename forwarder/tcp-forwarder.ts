@@ -111,7 +111,7 @@ export async function startTcpForwarder(opts: TcpForwarderOptions): Promise<TcpF
     });
   };
 
-  const server: Server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false }, (client) => {
+  const server: Server = net.createServer({ allowHalfOpen: true }, (client) => {
     handle(client).catch((err: unknown) => {
       logger.error('connection handling failed', { error: errorMessage(err) });
       client.destroy();
