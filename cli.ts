@@ -8,6 +8,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   proxy: { summary: 'serve the metrics proxy (HTTPS)', load: async () => (await import('./proxy/command.js')).runProxy },
   resolver: { summary: 'serve the endpoint resolver (HTTPS, client certificates required)', load: async () => (await import('./resolver/command.js')).runResolver },
   generator: { summary: 'write the proxy configuration from the namespace\'s monitors (and manage certificates)', load: async () => (await import('./generator/command.js')).runGenerator },
+  forwarder: { summary: "forward TCP to the proxy's Route from the guest cluster (TLS passes through)", load: async () => (await import('./forwarder/command.js')).runForwarder },
   demo: { summary: 'run a local demo: a simulated control plane behind the proxy', load: async () => (await import('./demo/command.js')).runDemo },
 };
 
