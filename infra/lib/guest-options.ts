@@ -33,7 +33,7 @@ export interface GuestOptions {
   readonly prometheusServiceAccount?: string;
   /** Which of the cluster's `authModes` the guest Prometheus uses. @default 'clientCertificate' if enabled, else 'bearerToken' */
   readonly authMode?: AuthMode;
-  /** Scrape class that presents the Prometheus client certificate (clientCertificate mode only). @default 'tls-client-certificate-auth' */
+  /** Scrape class that presents the Prometheus client certificate (clientCertificate mode, `sync: false` only). @default 'tls-client-certificate-auth' */
   readonly scrapeClass?: string;
   /** Let the generator keep the guest's PodMonitor and CA ConfigMap current (`--guest-kubeconfig`). @default true */
   readonly sync?: boolean;
@@ -121,6 +121,8 @@ export function resolveGuestOptions(construct: string, guest: GuestOptions | und
   let prometheusServiceAccount: string | undefined;
   if (authMode === 'clientCertificate') {
     if (guest.prometheusServiceAccount !== undefined) throw new InvalidPropsError(construct, 'guest.prometheusServiceAccount', "is only used with the bearerToken auth mode (it names the service account whose token Secret is created); drop it or set guest.authMode: bearerToken");
+    // Guest sync learns the auth mode from whether the token Secret exists, and uses the default scrape class.
+    if (guest.scrapeClass !== undefined && sync) throw new InvalidPropsError(construct, 'guest.scrapeClass', `is only used with guest.sync: false (guest sync writes the PodMonitor with scrapeClass ${GUEST.clientCertificateScrapeClass})`);
     auth = { mode: 'clientCertificate', scrapeClass: checkScrapeClass(construct, 'guest.scrapeClass', guest.scrapeClass ?? GUEST.clientCertificateScrapeClass) };
   } else {
     if (guest.scrapeClass !== undefined) throw new InvalidPropsError(construct, 'guest.scrapeClass', 'is only used with the clientCertificate auth mode; drop it or set guest.authMode: clientCertificate');

@@ -108,7 +108,11 @@ export const GUEST = {
   /** ConfigMap (key `ca.crt`) that verifies the Route's serving certificate: a copy of the management side's. */
   servingCaConfigMap: RUNTIME_OBJECTS.servingCaConfigMap,
   servingCaKey: RUNTIME_OBJECTS.servingCaKey,
-  /** Secret of type kubernetes.io/service-account-token for the guest Prometheus (bearer-token mode), key `token`. */
+  /**
+   * Secret of type kubernetes.io/service-account-token for the guest Prometheus, key `token`. The guest chart
+   * creates it exactly in bearer-token mode, so guest sync can tell the auth mode from its presence: with it, each
+   * endpoint gets `authorization` from it; without it, the PodMonitor gets {@link GUEST.clientCertificateScrapeClass}.
+   */
   tokenSecret: 'hcp-metrics-proxy-prometheus-token',
   tokenKey: 'token',
   /** Default service account of the guest Prometheus (OpenShift's platform Prometheus). */
