@@ -12,12 +12,15 @@
  *     routeHost: metrics-proxy-prod-east-1.apps.mgmt.example.com
  * ```
  *
+ * An entry with `guest.enabled: true` also gets a {@link HostedClusterGuest} chart for the guest cluster.
+ *
  * Every problem is reported as a {@link ClustersFileError} naming the file, the entry and the key.
  */
 import * as fs from 'node:fs';
 import { App, type AppProps } from 'cdk8s';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { InvalidPropsError } from './lib/errors.js';
+import { guestEnabled, HostedClusterGuest } from './lib/hosted-cluster-guest.js';
 import { HostedClusterMetrics, type HostedClusterMetricsProps } from './lib/hosted-cluster-metrics.js';
 
 /** A clusters file problem: `file:line: entry: key 'k': detail`. */
@@ -113,9 +116,10 @@ export function loadClustersFile(file: string): ClusterEntry[] {
       seen.get(k)!.set(raw[k], label);
     }
     const props = deepMerge(defaults, raw) as unknown as HostedClusterMetricsProps;
-    // Validate by constructing the chart in a scratch app; errors come back with the key path.
+    // Validate by constructing the charts in a scratch app; errors come back with the key path.
     try {
       new HostedClusterMetrics(new App({ outdir: '.' }), props);
+      if (guestEnabled(props)) new HostedClusterGuest(new App({ outdir: '.' }), props);
     } catch (err) {
       if (!(err instanceof InvalidPropsError)) throw err;
       const path = splitPath(err.prop);
@@ -128,10 +132,35 @@ export function loadClustersFile(file: string): ClusterEntry[] {
   });
 }
 
-/** Builds the app for a clusters file: one HostedClusterMetrics chart per entry, in file order. */
-export function buildApp(file: string, appProps: AppProps = {}): App {
+/** Output file extension of the guest charts: `<name>.guest.k8s.yaml` beside `<name>.k8s.yaml`. */
+export const GUEST_FILE_EXTENSION = '.guest.k8s.yaml';
+
+/**
+ * The app of a clusters file: its own charts are the management side (one per hosted cluster); `guest` holds
+ * the guest charts, a second App writing into the same directory, so each guest chart can be named after its
+ * cluster and still get a file of its own. `synth()` writes both.
+ */
+export class ClustersApp extends App {
+  readonly guest: App;
+
+  constructor(props: AppProps = {}) {
+    super(props);
+    this.guest = new App({ ...props, outdir: this.outdir, outputFileExtension: GUEST_FILE_EXTENSION });
+  }
+
+  override synth(): void {
+    super.synth();
+    if (this.guest.charts.length > 0) this.guest.synth();
+  }
+}
+
+/** Builds the app for a clusters file: one HostedClusterMetrics chart per entry and a HostedClusterGuest chart per enabled guest side, in file order. */
+export function buildApp(file: string, appProps: AppProps = {}): ClustersApp {
   const entries = loadClustersFile(file);
-  const app = new App(appProps);
-  for (const e of entries) new HostedClusterMetrics(app, e.props);
+  const app = new ClustersApp(appProps);
+  for (const e of entries) {
+    new HostedClusterMetrics(app, e.props);
+    if (guestEnabled(e.props)) new HostedClusterGuest(app.guest, e.props);
+  }
   return app;
 }

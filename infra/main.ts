@@ -1,5 +1,6 @@
 /**
- * cdk8s entry point (`app` in cdk8s.yaml): synthesizes one chart per hosted cluster of the clusters file.
+ * cdk8s entry point (`app` in cdk8s.yaml): synthesizes one chart per hosted cluster of the clusters file
+ * (`<name>.k8s.yaml`) and one per enabled guest side (`<name>.guest.k8s.yaml`).
  *
  * Which clusters file: the first argument, else $HCP_CLUSTERS_FILE, else ./clusters.yaml, else (with a
  * warning, so a fresh clone can try it out) ./clusters.example.yaml. Output goes to $CDK8S_OUTDIR (set by
@@ -25,7 +26,7 @@ function main(): void {
   const file = clustersFile();
   const app = buildApp(file);
   // When run by hand (not through `cdk8s synth`, which empties the output first), drop manifests of clusters
-  // that left the file, so dist/ is exactly the synthesized set.
+  // that left the file (guest files end in .k8s.yaml too), so dist/ is exactly the synthesized set.
   if (!process.env.CDK8S_OUTDIR && fs.existsSync(app.outdir)) {
     for (const f of fs.readdirSync(app.outdir)) if (f.endsWith(app.outputFileExtension)) fs.rmSync(path.join(app.outdir, f));
   }

@@ -4,15 +4,17 @@
  * only its own ConfigMap and Secrets, and record Events.
  */
 import { createHash } from 'node:crypto';
+import * as path from 'node:path';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { Construct } from 'constructs';
 import { InvalidPropsError } from './errors.js';
-import { COMPONENT_NAMES, NEED_MANAGEMENT_KAS_LABEL, PORTS, RUNTIME_OBJECTS } from './names.js';
-import { checkBoolean, checkDnsSubdomain, checkEnum, checkHostname, checkPort, type ResourceProps } from './validate.js';
+import { COMPONENT_NAMES, GUEST_KUBECONFIG_PATH, NEED_MANAGEMENT_KAS_LABEL, PORTS, RUNTIME_OBJECTS } from './names.js';
+import { checkBoolean, checkDnsLabel, checkDnsSubdomain, checkEnum, checkHostname, checkPort, type ResourceProps } from './validate.js';
 import {
   componentLabels,
   containerSecurityContext,
   httpsProbe,
+  type MountedVolume,
   NAMESPACE_ARG,
   namespaceEnv,
   placementSpec,
@@ -50,6 +52,21 @@ export interface ConfigGeneratorProps extends WorkloadProps {
    * @default 9446 in watch mode
    */
   readonly healthPort?: number;
+  /**
+   * Guest sync (DESIGN.md §11): the generator keeps the guest cluster's PodMonitor and CA ConfigMap current,
+   * through the hosted cluster's kubeconfig (`--guest-kubeconfig`, `--guest-namespace`). @default - off
+   */
+  readonly guestSync?: GuestSyncProps;
+}
+
+/** Where guest sync writes and with which credentials. */
+export interface GuestSyncProps {
+  /** Namespace in the guest cluster (`--guest-namespace`), e.g. `openshift-monitoring`. */
+  readonly namespace: string;
+  /** Secret in the HCP namespace with the hosted cluster's kubeconfig, e.g. HyperShift's `service-network-admin-kubeconfig`. */
+  readonly kubeconfigSecret: string;
+  /** Key of the kubeconfig in that Secret. @default 'kubeconfig' */
+  readonly kubeconfigKey?: string;
 }
 
 const CONSTRUCT = 'ConfigGenerator';
@@ -106,6 +123,7 @@ export class ConfigGenerator extends Construct {
     certSecrets.forEach((s, i) => checkDnsSubdomain(CONSTRUCT, `certSecrets[${i}]`, s));
     if (props.healthPort !== undefined && this.mode === 'job') throw new InvalidPropsError(CONSTRUCT, 'healthPort', 'probes only apply in watch mode');
     const healthPort = this.mode === 'job' ? undefined : checkPort(CONSTRUCT, 'healthPort', props.healthPort ?? PORTS.generatorHealth);
+    const guestSync = props.guestSync === undefined ? undefined : checkGuestSync(props.guestSync);
 
     const name = this.name;
     const ns = this.namespace;
@@ -132,8 +150,14 @@ export class ConfigGenerator extends Construct {
       `--output-secret=${outputSecret}`,
       ...(manageCerts ? ['--manage-certs', `--route-host=${routeHost}`] : []),
       ...(healthPort !== undefined ? [`--health-listen=0.0.0.0:${healthPort}`] : []),
+      ...(guestSync ? [`--guest-kubeconfig=${GUEST_KUBECONFIG_PATH}`, `--guest-namespace=${guestSync.namespace}`] : []),
     ];
     const tmp = tmpVolume();
+    // The kubeconfig is mounted under a fixed file name whatever its key, so the flag never changes.
+    const guestKubeconfig: MountedVolume | undefined = guestSync && {
+      volume: { name: 'guest-kubeconfig', secret: { secretName: guestSync.kubeconfigSecret, items: [{ key: guestSync.kubeconfigKey, path: path.posix.basename(GUEST_KUBECONFIG_PATH) }] } },
+      mount: { name: 'guest-kubeconfig', mountPath: path.posix.dirname(GUEST_KUBECONFIG_PATH), readOnly: true },
+    };
     const container: k8s.Container = {
       name: 'generator',
       image: w.image,
@@ -151,7 +175,7 @@ export class ConfigGenerator extends Construct {
       resources: toResourceRequirements(w.resources),
       securityContext: containerSecurityContext(),
       terminationMessagePolicy: 'FallbackToLogsOnError',
-      volumeMounts: [tmp.mount],
+      volumeMounts: [tmp.mount, ...(guestKubeconfig ? [guestKubeconfig.mount] : [])],
     };
     // The generator reads and writes through the management kube-apiserver (see NEED_MANAGEMENT_KAS_LABEL).
     const podLabels = { ...labels, [NEED_MANAGEMENT_KAS_LABEL]: 'true' };
@@ -162,7 +186,7 @@ export class ConfigGenerator extends Construct {
       securityContext: podSecurityContext(),
       ...placementSpec(w.placement),
       containers: [container],
-      volumes: [tmp.volume],
+      volumes: [tmp.volume, ...(guestKubeconfig ? [guestKubeconfig.volume] : [])],
     };
 
     if (this.mode === 'watch') {
@@ -186,4 +210,18 @@ export class ConfigGenerator extends Construct {
       });
     }
   }
+}
+
+function checkGuestSync(g: GuestSyncProps): Required<GuestSyncProps> {
+  if (typeof g !== 'object' || g === null || Array.isArray(g)) throw new InvalidPropsError(CONSTRUCT, 'guestSync', 'must be an object with namespace, kubeconfigSecret and kubeconfigKey');
+  for (const k of Object.keys(g)) {
+    if (!['namespace', 'kubeconfigSecret', 'kubeconfigKey'].includes(k)) throw new InvalidPropsError(CONSTRUCT, `guestSync.${k}`, 'unknown key; use namespace, kubeconfigSecret, kubeconfigKey');
+  }
+  const key = g.kubeconfigKey ?? RUNTIME_OBJECTS.hostedKubeconfigKey;
+  if (typeof key !== 'string' || !/^[-._a-zA-Z0-9]+$/.test(key)) throw new InvalidPropsError(CONSTRUCT, 'guestSync.kubeconfigKey', `'${String(key)}' is not a valid Secret key`);
+  return {
+    namespace: checkDnsLabel(CONSTRUCT, 'guestSync.namespace', g.namespace),
+    kubeconfigSecret: checkDnsSubdomain(CONSTRUCT, 'guestSync.kubeconfigSecret', g.kubeconfigSecret),
+    kubeconfigKey: key,
+  };
 }

@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { ConfigGenerator, type GeneratorMode } from './config-generator.js';
 import { EndpointResolver } from './endpoint-resolver.js';
 import { InvalidPropsError } from './errors.js';
+import { type GuestOptions, resolveGuestOptions } from './guest-options.js';
 import { type AuthMode, MetricsProxy, type SecretKeySelector } from './metrics-proxy.js';
 import { MetricsProxyMonitor, type MonitorKind } from './monitor.js';
 import { RUNTIME_OBJECTS } from './names.js';
@@ -110,14 +111,16 @@ export interface HostedClusterMetricsProps {
   readonly networkPolicy?: NetworkPolicyOptions;
   /** Create a ServiceMonitor/PodMonitor for the proxy's own /metrics. @default - none */
   readonly selfMonitor?: SelfMonitorOptions;
+  /** The guest side: forwarder, NetworkPolicy, credentials and PodMonitor in the guest cluster (a second chart), and guest sync. @default - disabled */
+  readonly guest?: GuestOptions;
 }
 
 const CONSTRUCT = 'HostedClusterMetrics';
 
-const TOP_KEYS = [
+export const TOP_KEYS = [
   'name', 'namespace', 'routeHost', 'image', 'replicas', 'metricsSet', 'allowedSubjects', 'authModes', 'authorizeWithSar',
   'tokenAudiences', 'hostedKubeconfig', 'clientCA', 'imagePullPolicy', 'command', 'placement', 'labels',
-  'proxy', 'resolver', 'generator', 'networkPolicy', 'selfMonitor',
+  'proxy', 'resolver', 'generator', 'networkPolicy', 'selfMonitor', 'guest',
 ];
 const SECTION_KEYS: Record<string, string[]> = {
   proxy: ['resources', 'podDisruptionBudget', 'antiAffinity', 'routeLabels', 'routeAnnotations'],
@@ -128,7 +131,7 @@ const SECTION_KEYS: Record<string, string[]> = {
 };
 
 /** Unknown keys are errors, so a typo in a clusters file never silently falls back to a default. */
-function checkKeys(prefix: string, value: unknown, allowed: string[]): Record<string, unknown> {
+export function checkKeys(prefix: string, value: unknown, allowed: string[]): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidPropsError(CONSTRUCT, prefix || '(props)', `must be a mapping, got ${JSON.stringify(value)}`);
   }
@@ -177,6 +180,7 @@ export class HostedClusterMetrics extends Chart {
       const v = (p as unknown as Record<string, unknown>)[section];
       if (v !== undefined) checkKeys(section, v, SECTION_KEYS[section]!);
     }
+    const guest = resolveGuestOptions(CONSTRUCT, p.guest, { authModes: p.authModes, allowedSubjects: p.allowedSubjects });
     super(scope, name, { namespace, labels: { ...labels, 'app.kubernetes.io/instance': name } });
     this.clusterName = name;
 
@@ -230,6 +234,7 @@ export class HostedClusterMetrics extends Chart {
       routeHost: p.routeHost,
       outputConfigMap: names.configMap,
       outputSecret: names.upstreamTlsSecret,
+      ...(guest?.sync ? { guestSync: { namespace: guest.namespace, kubeconfigSecret: guest.kubeconfig!.secret, kubeconfigKey: guest.kubeconfig!.key } } : {}),
       ...generatorOpts,
     }));
 

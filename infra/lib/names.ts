@@ -93,3 +93,41 @@ export const NAMESPACE_ENV = 'MY_NAMESPACE';
 
 /** Default binary in the image (`hcp-metrics-proxy` on PATH); `['node', '/app/build/cli.js']` also works. */
 export const DEFAULT_COMMAND = ['hcp-metrics-proxy'] as const;
+
+/**
+ * The guest side (DESIGN.md §11): what lives in the guest cluster's monitoring namespace. The generator's guest
+ * sync writes the PodMonitor and the CA ConfigMap under these names, so it must import them from here.
+ */
+export const GUEST = {
+  /** Default namespace: OpenShift's platform monitoring stack. */
+  namespace: 'openshift-monitoring',
+  /** Deployment, ServiceAccount, PodDisruptionBudget and NetworkPolicy of the TCP forwarder; `app.kubernetes.io/name` of its pods. */
+  forwarder: 'metrics-forwarder',
+  /** The PodMonitor with one endpoint per component (`/metrics/<component>`). */
+  podMonitor: 'hcp-metrics-proxy',
+  /** ConfigMap (key `ca.crt`) that verifies the Route's serving certificate: a copy of the management side's. */
+  servingCaConfigMap: RUNTIME_OBJECTS.servingCaConfigMap,
+  servingCaKey: RUNTIME_OBJECTS.servingCaKey,
+  /**
+   * Secret of type kubernetes.io/service-account-token for the guest Prometheus, key `token`. The guest chart
+   * creates it exactly in bearer-token mode, so guest sync can tell the auth mode from its presence: with it, each
+   * endpoint gets `authorization` from it; without it, the PodMonitor gets {@link GUEST.clientCertificateScrapeClass}.
+   */
+  tokenSecret: 'hcp-metrics-proxy-prometheus-token',
+  tokenKey: 'token',
+  /** Default service account of the guest Prometheus (OpenShift's platform Prometheus). */
+  prometheusServiceAccount: 'prometheus-k8s',
+  /** Scrape class of OpenShift's platform Prometheus that presents its client certificate (CN system:serviceaccount:openshift-monitoring:prometheus-k8s). */
+  clientCertificateScrapeClass: 'tls-client-certificate-auth',
+  /** Forwarder listen port (container port `https`): TCP to the Route host on 443, TLS untouched. */
+  forwarderPort: 8443,
+  forwarderPortName: 'https',
+  /** Forwarder plain-HTTP /healthz and /readyz (container port `health`). */
+  forwarderHealthPort: 8080,
+  forwarderHealthPortName: 'health',
+  /** Port of the Route host the forwarder connects to. */
+  routePort: 443,
+} as const;
+
+/** Where the generator sees the hosted cluster's kubeconfig for guest sync (`--guest-kubeconfig`). */
+export const GUEST_KUBECONFIG_PATH = '/etc/guest-kubeconfig/kubeconfig';

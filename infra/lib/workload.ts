@@ -147,11 +147,11 @@ export function containerSecurityContext(): k8s.SecurityContext {
   };
 }
 
-/** An HTTPS GET probe (kubelet does not verify the certificate); HTTP only for a health-only port. */
-export function httpsProbe(path: '/healthz' | '/readyz' | `/readyz?${string}`, port: number, scheme: 'HTTPS' | 'HTTP' = 'HTTPS'): k8s.Probe {
+/** An HTTPS GET probe (kubelet does not verify the certificate); HTTP only for a health-only port. `port` is a number or a container port name. */
+export function httpsProbe(path: '/healthz' | '/readyz' | `/readyz?${string}`, port: number | string, scheme: 'HTTPS' | 'HTTP' = 'HTTPS'): k8s.Probe {
   const liveness = path === '/healthz';
   return {
-    httpGet: { path, port: k8s.IntOrString.fromNumber(port), scheme },
+    httpGet: { path, port: typeof port === 'number' ? k8s.IntOrString.fromNumber(port) : k8s.IntOrString.fromString(port), scheme },
     periodSeconds: liveness ? 10 : 5,
     timeoutSeconds: 3,
     failureThreshold: liveness ? 6 : 3,

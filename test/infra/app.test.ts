@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'chai';
+import { parseAllDocuments } from 'yaml';
 import { buildApp, ClustersFileError, loadClustersFile } from '../../infra/app.js';
 import { EXAMPLE_CLUSTERS } from './helpers.js';
 
@@ -63,10 +64,25 @@ describe('infra clusters file and app', () => {
     expect(entries[1]!.props.placement?.tolerations, 'mappings merge').to.have.length(1);
   });
 
-  it('synthesizes one file per hosted cluster, named after it', () => {
+  it('synthesizes one file per hosted cluster, named after it, and a guest file per enabled guest side', () => {
     const out = path.join(dir, 'dist');
     buildApp(EXAMPLE_CLUSTERS, { outdir: out }).synth();
-    expect(fs.readdirSync(out).sort()).to.deep.equal(['prod-east-1.k8s.yaml', 'prod-west-2.k8s.yaml']);
+    expect(fs.readdirSync(out).sort()).to.deep.equal(['prod-east-1.guest.k8s.yaml', 'prod-east-1.k8s.yaml', 'prod-west-2.guest.k8s.yaml', 'prod-west-2.k8s.yaml']);
+    const guest = parseAllDocuments(fs.readFileSync(path.join(out, 'prod-east-1.guest.k8s.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { namespace: string } });
+    expect(guest.map((o) => o.kind)).to.include.members(['Deployment', 'NetworkPolicy', 'Secret']);
+    for (const o of guest) expect(o.metadata.namespace, o.kind).to.equal('openshift-monitoring');
+  });
+
+  it('writes no guest file for a cluster whose guest side is off (the default)', () => {
+    const out = path.join(dir, 'dist');
+    buildApp(write(`clusters:\n${ENTRY}  - name: beta\n    namespace: clusters-beta\n    routeHost: metrics-beta.apps.example.com\n    image: quay.io/example/hcp-metrics-proxy:0.1.0\n    guest: {enabled: false, namespace: monitoring}\n`), { outdir: out }).synth();
+    expect(fs.readdirSync(out).sort()).to.deep.equal(['alpha.k8s.yaml', 'beta.k8s.yaml']);
+  });
+
+  it('guest settings in defaults apply to the clusters that enable the guest side', () => {
+    const app = buildApp(write(`defaults:\n  guest:\n    namespace: monitoring\n    replicas: 2\nclusters:\n${ENTRY}    guest:\n      enabled: true\n    allowedSubjects: [system:serviceaccount:monitoring:prometheus-k8s]\n  - name: beta\n    namespace: clusters-beta\n    routeHost: metrics-beta.apps.example.com\n    image: quay.io/example/hcp-metrics-proxy:0.1.0\n`), { outdir: path.join(dir, 'x') });
+    expect(app.guest.charts.map((c) => c.node.id)).to.deep.equal(['alpha']);
+    expect(app.guest.charts[0]!.namespace).to.equal('monitoring');
   });
 
   it('is deterministic: two syntheses produce identical bytes', () => {
@@ -185,6 +201,37 @@ describe('infra clusters file and app', () => {
       const e = failure(`defaults:\n  routeHost: a.example.com\nclusters:\n${ENTRY}`);
       expect(e.entry).to.equal('defaults');
       expect(e.key).to.equal('routeHost');
+    });
+
+    it('unknown guest key, with its line', () => {
+      const e = failure(`clusters:\n${ENTRY}    guest:\n      enabled: true\n      replica: 2\n`);
+      expect(e.key).to.equal('guest.replica');
+      expect(e.line).to.equal(8);
+      expect(e.message).to.include('unknown key');
+    });
+
+    it('guest without sync but without components', () => {
+      const e = failure(`clusters:\n${ENTRY}    guest:\n      enabled: true\n      sync: false\n`);
+      expect(e.key).to.equal('guest.components');
+      expect(e.message).to.include('required with guest.sync: false');
+    });
+
+    it('a bad component name points at the list item', () => {
+      const e = failure(`clusters:\n${ENTRY}    guest:\n      enabled: true\n      sync: false\n      components:\n        - etcd\n        - kube apiserver\n`);
+      expect(e.key).to.equal('guest.components[1]');
+      expect(e.line).to.equal(11);
+    });
+
+    it('guest auth mode the proxy does not accept', () => {
+      const e = failure(`clusters:\n${ENTRY}    guest:\n      enabled: true\n      authMode: clientCertificate\n`);
+      expect(e.key).to.equal('guest.authMode');
+      expect(e.message).to.include("not among the cluster's authModes");
+    });
+
+    it('guest forwarder replicas (validated by the guest chart)', () => {
+      const e = failure(`clusters:\n${ENTRY}    guest:\n      enabled: true\n      replicas: 0\n`);
+      expect(e.key).to.equal('guest.replicas');
+      expect(e.line).to.equal(8);
     });
 
     it('duplicate namespace', () => {

@@ -110,6 +110,21 @@ describe('infra ConfigGenerator', () => {
     expectAllValid(build({ healthPort: 9445, manageCerts: false }));
   });
 
+  it('with guest sync: the guest flags and the hosted kubeconfig mounted at the fixed path, whatever its key', () => {
+    for (const mode of ['watch', 'job'] as const) {
+      const objs = build({ mode, guestSync: { namespace: 'openshift-monitoring', kubeconfigSecret: 'service-network-admin-kubeconfig', kubeconfigKey: 'value' } });
+      const pod = podSpecs(objs)[0]!.spec;
+      const c = pod.containers[0];
+      expect(c.args.slice(-2), mode).to.deep.equal(['--guest-kubeconfig=/etc/guest-kubeconfig/kubeconfig', '--guest-namespace=openshift-monitoring']);
+      expect(c.volumeMounts).to.deep.include({ name: 'guest-kubeconfig', mountPath: '/etc/guest-kubeconfig', readOnly: true });
+      expect(pod.volumes).to.deep.include({ name: 'guest-kubeconfig', secret: { secretName: 'service-network-admin-kubeconfig', items: [{ key: 'value', path: 'kubeconfig' }] } });
+      expectAllValid(objs);
+    }
+    const plain = podSpecs(build())[0]!.spec;
+    expect(plain.containers[0].args.some((a: string) => a.startsWith('--guest-')), 'no guest flags without guest sync').to.equal(false);
+    expect(plain.volumes.map((v: K8sObject) => v.name)).to.deep.equal(['tmp']);
+  });
+
   describe('rejects invalid props with InvalidPropsError', () => {
     const make = (p: Partial<ConfigGeneratorProps>) => () => new ConfigGenerator(testChart(), 'g', { image: IMAGE, routeHost: HOST, ...p } as ConfigGeneratorProps);
     it('unknown mode', () => expectInvalidProps(make({ mode: 'cron' as never }), 'mode', 'watch, job'));
@@ -118,6 +133,8 @@ describe('infra ConfigGenerator', () => {
     it('probes in job mode', () => expectInvalidProps(make({ mode: 'job', healthPort: 9445 }), 'healthPort', 'watch mode'));
     it('bad port', () => expectInvalidProps(make({ healthPort: 70000 }), 'healthPort', '1..65535'));
     it('cert secrets without cert management', () => expectInvalidProps(make({ manageCerts: false, certSecrets: ['x'] }), 'certSecrets', 'manageCerts'));
+    it('guest sync namespace', () => expectInvalidProps(make({ guestSync: { namespace: 'Openshift', kubeconfigSecret: 'k' } }), 'guestSync.namespace', 'RFC 1123'));
+    it('guest sync unknown key', () => expectInvalidProps(make({ guestSync: { namespace: 'm', kubeconfigSecret: 'k', path: '/x' } as never }), 'guestSync.path', 'unknown key'));
     it('bad output ConfigMap', () => expectInvalidProps(make({ outputConfigMap: 'UPPER' }), 'outputConfigMap', 'not a valid object name'));
   });
 });

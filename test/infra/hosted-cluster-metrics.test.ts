@@ -120,6 +120,17 @@ describe('infra HostedClusterMetrics', () => {
     expect(find(build({ selfMonitor: {} }), 'ServiceMonitor').spec.endpoints[0].tlsConfig.serverName).to.equal(BASE.routeHost);
   });
 
+  it('gives the generator the guest sync flags only when the guest side is enabled with guest sync', () => {
+    const genArgs = (o: Partial<HostedClusterMetricsProps>) => find(build(o), 'Deployment', 'metrics-proxy-config-generator').spec.template.spec.containers[0].args as string[];
+    expect(genArgs({ guest: { enabled: true } })).to.include.members(['--guest-kubeconfig=/etc/guest-kubeconfig/kubeconfig', '--guest-namespace=openshift-monitoring']);
+    expect(genArgs({ allowedSubjects: ['system:serviceaccounts:monitoring'], guest: { enabled: true, namespace: 'monitoring' } })).to.include('--guest-namespace=monitoring');
+    const custom = find(build({ guest: { enabled: true, kubeconfig: { secret: 'guest-admin', key: 'config' } } }), 'Deployment', 'metrics-proxy-config-generator').spec.template.spec;
+    expect(custom.volumes).to.deep.include({ name: 'guest-kubeconfig', secret: { secretName: 'guest-admin', items: [{ key: 'config', path: 'kubeconfig' }] } });
+    for (const off of [{}, { guest: { enabled: false } }, { guest: { enabled: true, sync: false, components: ['etcd'] } }] as Partial<HostedClusterMetricsProps>[]) {
+      expect(genArgs(off).filter((a) => a.startsWith('--guest-')), JSON.stringify(off)).to.deep.equal([]);
+    }
+  });
+
   it('uses the same MetricsSet names as the proxy', async function () {
     let proxyNames: readonly string[];
     try {

@@ -78,8 +78,10 @@ describe('infra cdk8s tool chain', function () {
     const b = path.join(tmp, 'plain-b');
     cdk8s(['synth', '--output', a]);
     cdk8s(['synth', '--output', b]);
-    expect(fs.readdirSync(a).sort()).to.deep.equal(['prod-east-1.k8s.yaml', 'prod-west-2.k8s.yaml']);
+    expect(fs.readdirSync(a).sort()).to.deep.equal(['prod-east-1.guest.k8s.yaml', 'prod-east-1.k8s.yaml', 'prod-west-2.guest.k8s.yaml', 'prod-west-2.k8s.yaml']);
     expectSameTree(a, b);
+    const guestKinds = parseAllDocuments(fs.readFileSync(path.join(a, 'prod-west-2.guest.k8s.yaml'), 'utf8')).map((d) => (d.toJS() as { kind: string }).kind);
+    expect(guestKinds).to.deep.equal(['ServiceAccount', 'Deployment', 'NetworkPolicy', 'PodMonitor']);
     const kinds = parseAllDocuments(fs.readFileSync(path.join(a, 'prod-east-1.k8s.yaml'), 'utf8')).map((d) => (d.toJS() as { kind: string }).kind);
     expect(kinds).to.include.members(['Deployment', 'Service', 'Route', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'NetworkPolicy']);
   });
@@ -93,6 +95,14 @@ describe('infra cdk8s tool chain', function () {
     const chart = parse(fs.readFileSync(path.join(a, 'Chart.yaml'), 'utf8')) as Record<string, string>;
     expect(chart).to.include({ apiVersion: 'v2', name: pkg.name, version: pkg.version, appVersion: pkg.version, type: 'application' });
     expect(fs.readdirSync(path.join(a, 'templates')).sort()).to.deep.equal(['prod-east-1.k8s.yaml', 'prod-west-2.k8s.yaml']);
+    // Each guest side is a chart of its own (it goes to another cluster), kept out of this chart's package.
+    expect(fs.readdirSync(path.join(a, 'guest')).sort()).to.deep.equal(['prod-east-1', 'prod-west-2']);
+    for (const name of ['prod-east-1', 'prod-west-2']) {
+      const g = parse(fs.readFileSync(path.join(a, 'guest', name, 'Chart.yaml'), 'utf8')) as Record<string, string>;
+      expect(g).to.include({ apiVersion: 'v2', name: `${pkg.name}-guest`, version: pkg.version, appVersion: pkg.version, type: 'application' });
+      expect(fs.readdirSync(path.join(a, 'guest', name, 'templates'))).to.deep.equal([`${name}.guest.k8s.yaml`]);
+    }
+    expect(fs.readFileSync(path.join(a, '.helmignore'), 'utf8').split('\n')).to.include('guest/');
     const crds = fs.existsSync(path.join(a, 'crds')) ? fs.readdirSync(path.join(a, 'crds')) : [];
     const groups = crds.map((f) => (parse(fs.readFileSync(path.join(a, 'crds', f), 'utf8')) as { spec: { group: string } }).spec.group);
     expect(groups).not.to.include('route.openshift.io');
@@ -105,7 +115,10 @@ describe('infra cdk8s tool chain', function () {
     }
     // The plain and Helm outputs carry the same manifests.
     const plain = path.join(tmp, 'plain-a');
-    if (fs.existsSync(plain)) expect(fs.readFileSync(path.join(a, 'templates', 'prod-west-2.k8s.yaml'))).to.deep.equal(fs.readFileSync(path.join(plain, 'prod-west-2.k8s.yaml')));
+    if (fs.existsSync(plain)) {
+      expect(fs.readFileSync(path.join(a, 'templates', 'prod-west-2.k8s.yaml'))).to.deep.equal(fs.readFileSync(path.join(plain, 'prod-west-2.k8s.yaml')));
+      expect(fs.readFileSync(path.join(a, 'guest', 'prod-east-1', 'templates', 'prod-east-1.guest.k8s.yaml'))).to.deep.equal(fs.readFileSync(path.join(plain, 'prod-east-1.guest.k8s.yaml')));
+    }
   });
 
   it('a malformed clusters file fails cdk8s synth with the file, entry and key', () => {
