@@ -12,14 +12,15 @@ import YAML from 'yaml';
 import { parseFlags, type FlagSpecs } from '../../common/flags.js';
 import { generatorFlags } from '../../generator/command.js';
 import { buildApp } from '../../infra/app.js';
+import { forwarderFlags } from '../../forwarder/command.js';
 import { proxyFlags } from '../../proxy/command.js';
 import { resolverFlags } from '../../resolver/command.js';
 import { EXAMPLE_CLUSTERS, type K8sObject } from './helpers.js';
 
-const SPECS: Record<string, FlagSpecs> = { proxy: proxyFlags, resolver: resolverFlags, generator: generatorFlags };
+const SPECS: Record<string, FlagSpecs> = { proxy: proxyFlags, resolver: resolverFlags, generator: generatorFlags, forwarder: forwarderFlags };
 
 /** Flags whose value is a path the container must be able to read. */
-const PATH_FLAGS = ['config', 'tls-cert-file', 'tls-key-file', 'client-ca-file', 'kubeconfig', 'sre-config', 'guest-kubeconfig'];
+const PATH_FLAGS = ['config', 'tls-cert-file', 'tls-key-file', 'client-ca-file', 'kubeconfig', 'sre-config', 'guest-kubeconfig', 'upstream-file'];
 
 /**
  * Guest-side flags fixed by contract (DESIGN.md §11) whose parsers are built elsewhere: the `forwarder`
@@ -118,7 +119,6 @@ describe('infra: container arguments match the commands', () => {
         const where = `${w.file} ${w.kind}/${w.name} container ${c.name}`;
         expect(c.command, where).to.deep.equal(['hcp-metrics-proxy']);
         const [sub, ...rest] = c.args as string[];
-        if (sub === 'forwarder') continue; // checked against the contract above
         const specs = SPECS[sub!];
         expect(specs, `${where}: unknown subcommand ${sub}`).to.not.equal(undefined);
         let flags: Record<string, unknown> = {};
