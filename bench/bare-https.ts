@@ -1,24 +1,30 @@
 /**
- * A bare HTTPS server (run as its own process by the fan-out benchmark) that answers every GET with a
- * given number of bytes in 1 MiB buffers: the floor for streaming an answer of that size over TLS.
- * Usage: node build/bench/bare-https.js CERT_FILE KEY_FILE BYTES HOST; prints the port when listening.
+ * A bare HTTPS server (run as its own process by the fan-out benchmark) that answers every GET with
+ * the bytes of a file, in 1 MiB buffers, gzipped with the proxy's own parallel gzip when the client
+ * accepts it: the floor for sending that answer over TLS, with nothing to fetch, parse or merge.
+ * Usage: node build/bench/bare-https.js CERT_FILE KEY_FILE BODY_FILE HOST; prints the port when listening.
  */
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { Readable } from 'node:stream';
+import { gzipInParallel } from '../proxy/server/parallel-gzip.js';
 
-const [certFile, keyFile, bytesArg, host] = process.argv.slice(2);
-if (!certFile || !keyFile || !bytesArg || !host) throw new Error('usage: bare-https.js CERT_FILE KEY_FILE BYTES HOST');
-const total = Number(bytesArg);
-const block = Buffer.alloc(1 << 20, 'x');
+const [certFile, keyFile, bodyFile, host] = process.argv.slice(2);
+if (!certFile || !keyFile || !bodyFile || !host) throw new Error('usage: bare-https.js CERT_FILE KEY_FILE BODY_FILE HOST');
+const content = readFileSync(bodyFile);
+const BLOCK = 1 << 20;
 
 function* body(): Generator<Buffer> {
-  for (let left = total; left > 0; left -= block.length) yield left >= block.length ? block : block.subarray(0, left);
+  for (let at = 0; at < content.length; at += BLOCK) yield content.subarray(at, Math.min(content.length, at + BLOCK));
 }
 
-const server = https.createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, (_req, res) => {
+const server = https.createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, (req, res) => {
   res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
-  Readable.from(body(), { objectMode: false, highWaterMark: 1 << 20 }).pipe(res);
+  const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+  if (gzip) res.setHeader('Content-Encoding', 'gzip');
+  // The same settings as the proxy's answers (scrape-handler.ts).
+  const source = gzip ? gzipInParallel(body(), { level: 1, concurrency: Math.min(8, Math.max(2, Number(process.env.UV_THREADPOOL_SIZE) || 4)), groupBytes: 1 << 20 }) : body();
+  Readable.from(source, { objectMode: false, highWaterMark: 1 << 20 }).pipe(res);
 });
 server.listen(0, host, () => {
   const addr = server.address();

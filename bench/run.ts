@@ -1,16 +1,17 @@
 /**
- * `npm run bench`: the engine, fan-out, authentication and endpoint-resolver benchmarks, printed and recorded in BENCHMARKS.md.
- * `node build/bench/run.js engine|fanout|auth|resolver` runs one of them and only prints.
+ * `npm run bench`: the engine, fan-out, concurrency, authentication and endpoint-resolver benchmarks, printed and recorded in BENCHMARKS.md.
+ * `node build/bench/run.js engine|fanout|concurrency|auth|resolver` runs one of them and only prints.
  */
 import { fileURLToPath } from 'node:url';
 import { AUTH_DEFAULTS, runAuthBench } from './auth.js';
+import { CONCURRENCY_DEFAULTS, runConcurrencyBench } from './concurrency.js';
 import { ENGINE_DEFAULTS, runEngineBench } from './engine.js';
 import { FANOUT_DEFAULTS, runFanoutBench } from './fanout.js';
 import { RESOLVER_DEFAULTS, runResolverBench } from './resolver.js';
 import { describeMachine, renderMachine, renderSection, writeBenchmarksFile, type Section } from './report.js';
 
 const BENCHMARKS_FILE = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
-const NAMES = ['engine', 'fanout', 'auth', 'resolver'] as const;
+const NAMES = ['engine', 'fanout', 'concurrency', 'auth', 'resolver'] as const;
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
@@ -28,9 +29,11 @@ async function main(): Promise<void> {
         ? runEngineBench({ ...ENGINE_DEFAULTS, log })
         : name === 'fanout'
           ? await runFanoutBench({ ...FANOUT_DEFAULTS, log })
-          : name === 'auth'
-            ? await runAuthBench({ ...AUTH_DEFAULTS, log })
-            : await runResolverBench({ ...RESOLVER_DEFAULTS, log });
+          : name === 'concurrency'
+            ? await runConcurrencyBench({ ...CONCURRENCY_DEFAULTS, log })
+            : name === 'auth'
+              ? await runAuthBench({ ...AUTH_DEFAULTS, log })
+              : await runResolverBench({ ...RESOLVER_DEFAULTS, log });
     sections.push(section);
     console.log(`\n${renderSection(section)}`);
   }

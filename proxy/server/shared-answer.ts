@@ -1,10 +1,14 @@
 /**
  * One scrape answer read by several callers: identical scrapes that arrive together (same path,
- * negotiated format and encoding, and timeout; e.g. an HA pair of Prometheus servers) share one
- * fan-out instead of parsing the same pods twice. Callers can join only before the first byte was
- * produced, so every one of them gets the whole answer. A piece is released once every caller has
- * written it; a caller that goes away gives up its share, and the last one leaving stops the fan-out.
+ * negotiated format and encoding, and timeout; a burst of dashboards, retries) share one fan-out
+ * instead of parsing the same pods again. Callers can join during a short window after the answer
+ * started (its pieces are all kept until the window closes), so every one of them gets the whole
+ * answer. A piece is released once every caller has written it; a caller that goes away gives up its
+ * share, and the last one leaving stops the fan-out.
  */
+
+/** How long after its start an answer can still be joined; what it produces meanwhile is kept. */
+export const JOIN_WINDOW_MS = 250;
 
 export interface SharedPiece {
   data: Uint8Array;
@@ -30,15 +34,23 @@ export class SharedAnswer {
   /** Called once every reader has left (nobody can join any more then). */
   onIdle: (() => void) | undefined;
 
+  private readonly joinUntil: number;
+
   constructor(
     private readonly source: () => Promise<SharedPiece | undefined>,
     /** Called when the last reader leaves before the end. */
     private readonly onAbandoned: () => void,
-  ) {}
+    joinWindowMs = JOIN_WINDOW_MS,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.joinUntil = now() + joinWindowMs;
+    // When the window closes, what every reader has written can go.
+    setTimeout(() => this.trim(), joinWindowMs + 1).unref();
+  }
 
   /** Whether a new caller can still get the whole answer. */
   get joinable(): boolean {
-    return this.produced === 0 && !this.ended && this.readers > 0;
+    return this.base === 0 && !this.ended && this.readers > 0 && (this.produced === 0 || this.now() < this.joinUntil);
   }
 
   /** Bytes produced and not yet written by every reader. */
@@ -49,8 +61,10 @@ export class SharedAnswer {
   }
 
   attach(): SharedReader {
-    if (this.produced > 0) throw new Error('the answer has started; a new caller needs its own');
+    if (this.readers > 0 && !this.joinable) throw new Error('the answer can no longer be joined; a new caller needs its own');
     this.readers++;
+    // The new reader starts at the beginning: every piece kept so far waits for it too.
+    for (const slot of this.slots) slot.pending++;
     return new SharedReader(this, this.nextReaderId++);
   }
 
@@ -106,6 +120,7 @@ export class SharedAnswer {
   }
 
   private trim(): void {
+    if (this.readers > 0 && this.now() < this.joinUntil) return;
     let n = 0;
     while (n < this.slots.length && this.slots[n]!.pending <= 0) {
       this.slots[n]!.piece.release();

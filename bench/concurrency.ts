@@ -1,0 +1,213 @@
+/**
+ * Concurrent scrapes (DESIGN §10): 1, 2, 10 and 30 scrapes at once of 3 simulated kube-apiserver pods
+ * (~30 MB each), with the `All` and the `Telemetry` MetricsSet, against the proxy CLI in its own
+ * process, as Prometheus sends them (gzip, X-Prometheus-Scrape-Timeout-Seconds). Reported per round:
+ * answer time p50/max, how many answers were 200 with every pod `up 1` (a 503 is an honest refusal,
+ * an `up 0` is a lie: the pods are healthy), the proxy's peak RSS (VmRSS sampled every 10 ms) and,
+ * after the last round, its RSS 60 s after load stopped. A last round turns sharing of identical
+ * scrapes off, so the memory budget and its queue do the work.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import YAML from 'yaml';
+import { mintLocalCertificates } from '../demo/certs.js';
+import { renderKubeApiserverMetrics, startSimulatedPod, startStaticResolver, type SimulatedPod } from '../demo/sim/index.js';
+import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
+import { met, type Row, type Section } from './report.js';
+import { fmt, median, msSince, settle } from './stats.js';
+
+export interface ConcurrencyOptions {
+  levels: number[];
+  /** Seconds to wait after the last round before reading RSS again. */
+  afterSeconds: number;
+  log: (line: string) => void;
+}
+
+export const CONCURRENCY_DEFAULTS: Omit<ConcurrencyOptions, 'log'> = { levels: [1, 2, 10, 30], afterSeconds: 60 };
+
+const POD_IPS = ['127.0.94.1', '127.0.94.2', '127.0.94.3'];
+const COMPONENT = 'kube-apiserver';
+const SCRAPE_TIMEOUT_SECONDS = 10;
+const TARGET_TWO_VS_ONE = 1.3;
+const TARGET_AFTER_VS_READY = 1.5;
+
+interface Answer {
+  status: number;
+  ms: number;
+  allUp: boolean;
+  anyDown: boolean;
+}
+
+function scrape(url: string, agent: https.Agent): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    https
+      .get(url, { agent, headers: { 'accept-encoding': 'gzip', 'x-prometheus-scrape-timeout-seconds': String(SCRAPE_TIMEOUT_SECONDS) } }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (b: Buffer) => parts.push(b));
+        res.on('end', () => {
+          const ms = msSince(t0);
+          if (res.statusCode !== 200) return resolve({ status: res.statusCode ?? 0, ms, allUp: false, anyDown: false });
+          let body = Buffer.concat(parts);
+          if (res.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+          const text = body.toString('utf8');
+          const ups = [...text.matchAll(/^up\{[^\n]*\} (\d)$/gm)].map((m) => m[1]);
+          resolve({ status: 200, ms, allUp: ups.length === POD_IPS.length && ups.every((u) => u === '1'), anyDown: ups.includes('0') });
+        });
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+/** Peak VmRSS while `work` runs, sampled every 10 ms. */
+async function peakRss<T>(proxy: ProxyProcess, work: () => Promise<T>): Promise<[T, number]> {
+  let peak = proxy.memory().rss;
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, proxy.memory().rss);
+    } catch {
+      // the process is gone: the round reports it
+    }
+  }, 10);
+  try {
+    const r = await work();
+    peak = Math.max(peak, proxy.memory().rss);
+    return [r, peak];
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+interface Round {
+  set: string;
+  concurrency: number;
+  shared: boolean;
+  answers: Answer[];
+  peakRss: number;
+}
+
+export async function runConcurrencyBench(opts: ConcurrencyOptions): Promise<Section> {
+  const { log } = opts;
+  const dir = mkdtempSync(join(tmpdir(), 'hcp-bench-concurrency-'));
+  const cleanups: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
+  try {
+    log('concurrency: minting certificates and rendering 3 pod bodies ...');
+    const certs = mintLocalCertificates(join(dir, 'certs'), POD_IPS, ['localhost']);
+    const bodies = POD_IPS.map((_, i) => Buffer.from(renderKubeApiserverMetrics({ seed: i + 1, targetBytes: 30 * 1024 * 1024 }).body, 'utf8'));
+    const totalBytes = bodies.reduce((n, b) => n + b.length, 0);
+    const pods: SimulatedPod[] = [];
+    for (const [i, ip] of POD_IPS.entries()) {
+      const pod = await startSimulatedPod({ name: `kube-apiserver-${i}`, ip, port: pods[0]?.port ?? 0, body: bodies[i]!, gzip: false });
+      cleanups.push(() => pod.close());
+      pods.push(pod);
+    }
+    const resolver = await startStaticResolver({
+      tls: { certPem: certs.resolverServing.certPem, keyPem: certs.resolverServing.keyPem, clientCaPem: certs.ca.certPem },
+      pods: () => pods.map((p) => ({ name: p.name, ip: p.ip })),
+    });
+    cleanups.push(() => resolver.close());
+    const configFile = join(dir, 'config.yaml');
+    writeFileSync(
+      configFile,
+      YAML.stringify({
+        endpointResolver: { url: resolver.url, caFile: certs.caFile, certFile: certs.resolverClient.certFile, keyFile: certs.resolverClient.keyFile },
+        components: [
+          { name: COMPONENT, selector: { app: COMPONENT }, metricsPort: pods[0]!.port, metricsScheme: 'http', metricsJob: 'apiserver', metricsNamespace: 'default', metricsService: 'kubernetes', metricsEndpoint: 'https', scrapeTimeout: '10s' },
+        ],
+      }),
+    );
+    const ca = readFileSync(certs.caFile);
+    const rounds: Round[] = [];
+    const memory: { set: string; ready: number; after: number; peak: number }[] = [];
+    const sets: [string, boolean][] = [
+      ['All', true],
+      ['Telemetry', true],
+      ['All', false],
+    ];
+    for (const [set, shared] of sets) {
+      log(`concurrency: proxy with --metrics-set ${set}${shared ? '' : ', sharing off'} ...`);
+      const proxy = await startProxyProcess({
+        listenHost: '127.0.0.1',
+        ca,
+        flags: ['--insecure-no-auth', '--config', configFile, '--tls-cert-file', certs.proxyServing.certFile, '--tls-key-file', certs.proxyServing.keyFile, '--metrics-set', set, '--log-level', 'warn', ...(shared ? [] : ['--share-identical-scrapes=false'])],
+      });
+      try {
+        await settle(1000);
+        const ready = proxy.memory().rss;
+        const url = `${proxy.url}/metrics/${COMPONENT}`;
+        // One warm-up scrape: the first scrape of a fresh proxy pays for JIT and new blocks.
+        const agent = new https.Agent({ keepAlive: true, ca, maxSockets: 64 });
+        await scrape(url, agent);
+        let peakAll = 0;
+        for (const c of shared ? opts.levels : opts.levels.filter((l) => l >= 10)) {
+          await settle(500);
+          const [answers, peak] = await peakRss(proxy, () => Promise.all(Array.from({ length: c }, () => scrape(url, agent))));
+          peakAll = Math.max(peakAll, peak);
+          rounds.push({ set, concurrency: c, shared, answers, peakRss: peak });
+          log(`concurrency: ${set} ×${c}${shared ? '' : ' (no sharing)'}: p50 ${fmt.ms(median(answers.map((a) => a.ms)))}, ${answers.filter((a) => a.allUp).length}/${c} all up, ${answers.filter((a) => a.status === 503).length} × 503, peak RSS ${fmt.mb(peak)}`);
+        }
+        agent.destroy();
+        log(`concurrency: waiting ${opts.afterSeconds} s with no load ...`);
+        await settle(opts.afterSeconds * 1000);
+        memory.push({ set: `${set}${shared ? '' : ' (no sharing)'}`, ready, after: proxy.memory().rss, peak: peakAll });
+      } finally {
+        await proxy.stop();
+      }
+    }
+    return report(rounds, memory, totalBytes);
+  } finally {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        log(`concurrency: cleanup failed: ${String(err)}`);
+      }
+    }
+  }
+}
+
+function report(rounds: Round[], memory: { set: string; ready: number; after: number; peak: number }[], totalBytes: number): Section {
+  const rows: Row[] = [];
+  for (const r of rounds) {
+    const ms = r.answers.map((a) => a.ms);
+    const up = r.answers.filter((a) => a.allUp).length;
+    const refused = r.answers.filter((a) => a.status === 503).length;
+    const lies = r.answers.filter((a) => a.anyDown).length;
+    rows.push({
+      figure: `${r.set}${r.shared ? '' : ' (sharing off)'}, ${r.concurrency} at once`,
+      value: `p50 ${fmt.ms(median(ms))}, max ${fmt.ms(Math.max(...ms))}`,
+      baseline: `${up}/${r.concurrency} all up, ${refused} × 503`,
+      ratio: `peak RSS ${fmt.mb(r.peakRss)}`,
+      target: 'no up 0',
+      met: met(lies === 0),
+    });
+  }
+  for (const set of ['All', 'Telemetry']) {
+    const one = rounds.find((r) => r.set === set && r.shared && r.concurrency === 1);
+    const two = rounds.find((r) => r.set === set && r.shared && r.concurrency === 2);
+    if (!one || !two) continue;
+    const ratio = median(two.answers.map((a) => a.ms)) / median(one.answers.map((a) => a.ms));
+    rows.push({ figure: `${set}: 2 at once vs 1 (p50)`, value: fmt.ms(median(two.answers.map((a) => a.ms))), baseline: fmt.ms(median(one.answers.map((a) => a.ms))), ratio: fmt.ratio(ratio), target: `≤ ${TARGET_TWO_VS_ONE}×`, met: met(ratio <= TARGET_TWO_VS_ONE) });
+  }
+  for (const m of memory) {
+    rows.push({ figure: `${m.set}: RSS 60 s after the last round`, value: fmt.mb(m.after), baseline: `${fmt.mb(m.ready)} (ready)`, ratio: fmt.ratio(m.after / m.ready), target: `≤ ${TARGET_AFTER_VS_READY}×`, met: met(m.after / m.ready <= TARGET_AFTER_VS_READY) });
+  }
+  return {
+    title: 'Concurrent scrapes (bench/concurrency.ts)',
+    intro: [
+      `3 simulated kube-apiserver pods (plain http on ${POD_IPS.join(', ')}, ${fmt.mb(totalBytes)} of bodies in all, served uncompressed) behind the proxy CLI in its own process ` +
+        '(default flags: scrape workers, memory budget from the cgroup limit or 512 MiB, identical scrapes shared). Each round fires N scrapes at once as Prometheus sends them ' +
+        `(\`Accept-Encoding: gzip\`, \`X-Prometheus-Scrape-Timeout-Seconds: ${SCRAPE_TIMEOUT_SECONDS}\`) and reads every answer fully; one warm-up scrape per proxy. ` +
+        'Peak RSS is VmRSS sampled every 10 ms during the round. "All up" counts 200 answers with all 3 pods `up 1`; the pods are healthy, so any `up 0` would be false.',
+    ],
+    rows,
+    notes: [
+      'Identical scrapes that arrive together share one fan-out (same path, format, encoding, timeout and pods), which is why 30 at once cost little more than 1. The last proxy runs with `--share-identical-scrapes=false`: each scrape has its own fan-out, the memory budget admits what fits and queues the rest until their deadline, then answers 503 with Retry-After.',
+      `Peak RSS over all rounds per proxy: ${memory.map((m) => `${m.set} ${fmt.mb(m.peak)}`).join('; ')}.`,
+    ],
+  };
+}
