@@ -16,8 +16,9 @@ import { managementBundleReader } from '../../../generator/guest/management-bund
 import { SOURCE_NAMESPACE_ANNOTATION, type GuestAuth } from '../../../generator/guest/objects.js';
 import { GuestSync, type GuestSyncOptions } from '../../../generator/guest/sync.js';
 import { servedMonitorGroups } from '../../../generator/inventory.js';
+import { CertificateManager } from '../../../generator/certs/manager.js';
 import { GeneratorMetrics } from '../../../generator/metrics.js';
-import { createCA } from '../../../generator/pki/index.js';
+import { certificateInfo, createCA, verifyChain } from '../../../generator/pki/index.js';
 import { GeneratorWatch } from '../../../generator/watch.js';
 import { OutputWriter } from '../../../generator/writer.js';
 import { FakeKubeApiserver, type KubeObject } from '../../support/fake-kube-apiserver.js';
@@ -184,6 +185,62 @@ describe('generator: guest sync', function () {
     expect(sample(text, 'hcp_metrics_proxy_generator_guest_objects_written_total{kind="PodMonitor",action="updated"}')).to.be.at.least(2);
     expect(sample(text, 'hcp_metrics_proxy_generator_guest_sync_attempts_total{result="error"}')).to.equal(undefined);
     expect(watch.ready()).to.deep.equal({ ok: true });
+  });
+
+  it('CA rotation: the guest bundle holds the new CA before the serving leaf moves to it, even across a guest outage', async () => {
+    mgmt.resources.remove('configmaps', FIXTURE_NS, 'metrics-proxy-serving-ca'); // the certificate manager keeps it here
+    const DAY = 86_400_000;
+    let clock = Date.now();
+    let sync: GuestSync | undefined;
+    const certs = new CertificateManager({
+      kubeConfig: mgmtKc,
+      namespace: FIXTURE_NS,
+      routeHost: HOST,
+      logger: memoryLogger('certs'),
+      now: () => new Date(clock),
+      caValidityDays: 300,
+      leafValidityDays: 90,
+      propagationMs: 10 * 60_000,
+      trustGate: { name: 'guest cluster', trustedSince: (pem) => sync!.trustedSince(pem) },
+    });
+    sync = newSync({ now: () => clock });
+    sync.setPaths(['/metrics/etcd']);
+    const servingLeaf = () => Buffer.from((mgmt.resources.get('secrets', FIXTURE_NS, 'metrics-proxy-serving-cert')!.data as Record<string, string>)['tls.crt']!, 'base64').toString();
+    const guestCerts = () => guestBundle()?.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+    /** The invariant: whatever leaf the proxy serves, the guest Prometheus can verify it. */
+    const guestVerifiesServingLeaf = () => expect(verifyChain(servingLeaf(), guestCerts(), new Date(clock)), 'the guest bundle verifies the serving leaf').to.equal(true);
+    const servingIssuer = () => certificateInfo(servingLeaf()).authorityKeyId;
+
+    await certs.reconcile();
+    await sync.reconcile();
+    guestVerifiesServingLeaf();
+    const oldCa = certificateInfo(Buffer.from((mgmt.resources.get('secrets', FIXTURE_NS, 'metrics-proxy-ca-cert')!.data as Record<string, string>)['tls.crt']!, 'base64').toString());
+
+    clock += 201 * DAY; // past 2/3 of the CA's 300 days: the rotation starts
+    expect((await certs.reconcile()).caRotated).to.equal(true);
+    guestVerifiesServingLeaf();
+    // The guest is down when the new bundle should go out.
+    await guest.setReachable(false);
+    await sync.reconcile().then(() => expect.fail('the guest is down'), () => undefined);
+    clock += 11 * 60_000;
+    expect((await certs.reconcile()).waitingFor).to.equal('guest cluster');
+    expect(servingIssuer(), 'still the old CA').to.equal(oldCa.subjectKeyId);
+    guestVerifiesServingLeaf();
+
+    await guest.setReachable(true);
+    await sync.reconcile();
+    expect(guestCerts()).to.have.length(2);
+    expect((await certs.reconcile()).issued, 'the guest Prometheus still needs time to pick the bundle up').to.deep.equal([]);
+    clock += 11 * 60_000;
+    expect((await certs.reconcile()).issued).to.include('metrics-proxy-serving-cert');
+    expect(servingIssuer(), 'moved to the new CA').to.not.equal(oldCa.subjectKeyId);
+    guestVerifiesServingLeaf();
+
+    clock += 11 * 60_000;
+    expect((await certs.reconcile()).previousCaRetired).to.equal(true);
+    await sync.reconcile();
+    expect(guestCerts(), 'the old CA leaves the guest bundle last').to.have.length(1);
+    guestVerifiesServingLeaf();
   });
 
   it('guest API down (500s, then connection refused): management config still written, retries with capped backoff, logged once, in metrics and status; recovers', async () => {
