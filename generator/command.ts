@@ -59,6 +59,7 @@ export async function runGenerator(argv: string[]): Promise<void> {
     if (!m) throw new Error(`--sre-configmap must be NAMESPACE/NAME, not "${sre}"`);
     sreConfigMap = { namespace: m[1]!, name: m[2]! };
   }
+  const guest = guestSettings(flags);
   const kubeConfig = loadKubeConfig(flags.kubeconfig);
   const clientDir = flags['resolver-client-dir']!.replace(/\/+$/, '');
   const groups = await servedMonitorGroups(kubeConfig).catch((err: unknown) => {
@@ -80,7 +81,6 @@ export async function runGenerator(argv: string[]): Promise<void> {
     reporter: new ProblemReporter(kubeConfig, namespace, logger),
     logger,
   };
-  const guest = guestSettings(flags);
   const metrics = new GeneratorMetrics();
   const guestSync = guest ? startGuest(guest, opts, logger, metrics, () => certManager?.nudge()) : undefined;
   const certManager = flags['manage-certs']

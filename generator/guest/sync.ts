@@ -158,12 +158,21 @@ export class GuestSync {
 
   /** One sync pass; throws on API errors (the loop retries them). */
   async reconcile(): Promise<PassResult> {
-    return (this.last = await this.syncPass());
+    return (this.last = await this.named(() => this.syncPass()));
   }
 
   /** Deletes the objects we own (only those: by name, label and source namespace); reports the others. */
   async cleanup(): Promise<PassResult> {
-    return (this.last = await this.cleanupPass());
+    return (this.last = await this.named(() => this.cleanupPass()));
+  }
+
+  /** Errors name the guest API server, so a log line or probe answer says which cluster failed. */
+  private async named<T>(pass: () => Promise<T>): Promise<T> {
+    try {
+      return await pass();
+    } catch (err) {
+      throw new GuestSyncError(`guest API ${this.serverName()}: ${errorMessage(err)}`);
+    }
   }
 
   private async syncPass(): Promise<PassResult> {
@@ -279,7 +288,7 @@ export class GuestSync {
       next = this.again ? (this.opts.debounceMs ?? 200) : (this.opts.intervalMs ?? 60_000);
     } catch (err) {
       this.failures++;
-      this.lastError = `guest API ${this.serverName()}: ${errorMessage(err)}`;
+      this.lastError = errorMessage(err);
       this.opts.metrics?.guestSyncAttempts.inc({ result: 'error' });
       next = Math.min(this.backoff.initialMs * 2 ** (this.failures - 1), this.backoff.maxMs);
       this.retryInMs = next;
