@@ -158,7 +158,9 @@ export class GuestSync {
 
   /** One sync pass; throws on API errors (the loop retries them). */
   async reconcile(): Promise<PassResult> {
-    return (this.last = await this.named(() => this.syncPass()));
+    // Read outside named(): a management-side failure must not be reported as the guest's.
+    const bundle = await this.opts.readBundle();
+    return (this.last = await this.named(() => this.syncPass(bundle)));
   }
 
   /** Deletes the objects we own (only those: by name, label and source namespace); reports the others. */
@@ -175,29 +177,31 @@ export class GuestSync {
     }
   }
 
-  private async syncPass(): Promise<PassResult> {
+  private async syncPass(bundle: string | undefined): Promise<PassResult> {
     const apis = this.opts.client.current();
     const o = this.opts.objects;
     const out: PassResult = { written: [], conflicts: [], pending: [] };
-    const bundle = await this.opts.readBundle();
     const cmName = GUEST_OBJECTS.caConfigMap;
-    await this.apply<Existing>(out, 'ConfigMap', cmName, {
+    // Without a bundle the guest's stays as it is: removing trust would break scrapes.
+    const cm = bundle === undefined ? undefined : desiredCaConfigMap(bundle, o);
+    await this.apply(out, 'ConfigMap', cmName, {
       read: () => apis.core.readNamespacedConfigMap({ name: cmName, namespace: o.namespace }),
       observe: (cur) => this.observeBundle(cur?.data?.[GUEST_OBJECTS.caKey]),
-      desired: bundle === undefined ? undefined : desiredCaConfigMap(bundle, o),
+      desired: cm,
       pendingReason: `no CA bundle to publish yet (management ConfigMap ${o.sourceNamespace}/${cmName} key ${GUEST_OBJECTS.caKey})`,
-      same: (cur, want) => JSON.stringify(cur.data ?? {}) === JSON.stringify((want as GuestConfigMap).data),
+      same: (cur) => JSON.stringify(cur.data ?? {}) === JSON.stringify(cm!.data),
       create: (body) => apis.core.createNamespacedConfigMap({ namespace: o.namespace, body }),
       replace: (body) => apis.core.replaceNamespacedConfigMap({ name: cmName, namespace: o.namespace, body }),
     });
     const pmName = GUEST_OBJECTS.podMonitor;
     const custom = { ...PODMONITOR_API, namespace: o.namespace };
-    await this.apply<Existing>(out, 'PodMonitor', pmName, {
+    // Until the first generation the paths are unknown: an empty endpoint list would stop every scrape.
+    const pm = this.paths === undefined ? undefined : desiredPodMonitor(this.paths, o);
+    await this.apply(out, 'PodMonitor', pmName, {
       read: () => apis.custom.getNamespacedCustomObject({ ...custom, name: pmName }) as Promise<Existing>,
-      // Until the first generation the paths are unknown: an empty endpoint list would stop every scrape.
-      desired: this.paths === undefined ? undefined : desiredPodMonitor(this.paths, o),
+      desired: pm,
       pendingReason: 'no configuration generated yet',
-      same: (cur, want) => containsAll(cur.spec, (want as GuestPodMonitor).spec),
+      same: (cur) => containsAll(cur.spec, pm!.spec),
       create: async (body) => {
         try {
           return (await apis.custom.createNamespacedCustomObject({ ...custom, body })) as Existing;
@@ -321,18 +325,21 @@ export class GuestSync {
 
   // ---- helpers -------------------------------------------------------------------------------
 
-  private async apply<T extends Existing>(
+  /** Creates, replaces (optimistically, by resourceVersion) or leaves one object; re-decides after a 409. */
+  private async apply(
     out: PassResult,
     kind: Kind,
     name: string,
     h: {
-      read: () => Promise<T>;
-      observe?: (cur: T | undefined) => void;
+      read: () => Promise<Existing>;
+      /** Sees the object as read and as written (the bundle the guest holds). */
+      observe?: (cur: Existing | undefined) => void;
       desired: Desired | undefined;
       pendingReason: string;
-      same: (cur: T, want: Desired) => boolean;
-      create: (body: Desired) => Promise<T>;
-      replace: (body: Desired) => Promise<T>;
+      /** Whether the current object already has the desired content. */
+      same: (cur: Existing) => boolean;
+      create: (body: Desired) => Promise<Existing>;
+      replace: (body: Desired) => Promise<Existing>;
     },
   ): Promise<void> {
     for (let attempt = 0; ; attempt++) {
@@ -352,7 +359,7 @@ export class GuestSync {
           const created = await h.create(h.desired);
           h.observe?.(created);
           this.written(out, kind, name, 'created');
-        } else if (!h.same(cur, h.desired) || !containsAll(cur.metadata, h.desired.metadata)) {
+        } else if (!h.same(cur) || !containsAll(cur.metadata, h.desired.metadata)) {
           const body = { ...h.desired, metadata: { ...h.desired.metadata, resourceVersion: cur.metadata?.resourceVersion } };
           const replaced = await h.replace(body);
           h.observe?.(replaced);
