@@ -34,6 +34,8 @@ export const ANNOTATIONS = {
   caPublishedAt: 'hcp-metrics-proxy.openshift.io/ca-published-at',
   /** When every leaf was first seen issued by the current CA (rotation step 3 counts from here). */
   leavesMovedAt: 'hcp-metrics-proxy.openshift.io/leaves-moved-at',
+  /** When the trustGate was first seen holding the current CA (kept so a restart or the next --once Job need not wait again). */
+  gateTrustedAt: 'hcp-metrics-proxy.openshift.io/ca-trusted-by-gate-at',
 } as const;
 
 /** The CA being retired, kept (with its key, to sign leaves until the new CA is trusted) during the overlap. */
@@ -181,6 +183,7 @@ export class CertificateManager {
     if (previous && previous.info.notAfter.getTime() <= t) previous = undefined;
     let publishedAt = Date.parse(caSecret?.annotations[ANNOTATIONS.caPublishedAt] ?? '') || t;
     let movedAt = Date.parse(caSecret?.annotations[ANNOTATIONS.leavesMovedAt] ?? '') || undefined;
+    let gateTrustedAt = Date.parse(caSecret?.annotations[ANNOTATIONS.gateTrustedAt] ?? '') || undefined;
     const newCa = () => {
       const pair = createCA({ commonName: `metrics-proxy CA (${this.opts.namespace})`, validityDays: this.opts.caValidityDays ?? 3650, now, ...(this.opts.keyBits ? { keyBits: this.opts.keyBits } : {}) });
       return { pair, info: certificateInfo(pair.certPem) };
@@ -191,12 +194,14 @@ export class CertificateManager {
       previous = undefined;
       publishedAt = t;
       movedAt = undefined;
+      gateTrustedAt = undefined;
       summary.caRotated = true;
     } else if (!previous && t >= renewAt(current.info)) {
       previous = current;
       current = newCa();
       publishedAt = t;
       movedAt = undefined;
+      gateTrustedAt = undefined;
       summary.caRotated = true;
     }
     const ca = current;
@@ -212,9 +217,14 @@ export class CertificateManager {
       const parsed = parsePair(s?.data.get('tls.crt')?.toString(), s?.data.get('tls.key')?.toString());
       leaves.push({ spec, ...(parsed ? { pair: parsed.pair, info: parsed.info } : {}) });
     }
+    if (previous) {
+      // Recorded from the start of the overlap, so the wait counts from the earliest sighting.
+      const since = this.opts.trustGate?.trustedSince(ca.pair.certPem);
+      if (since !== undefined) gateTrustedAt = Math.min(gateTrustedAt ?? since, since);
+    }
     let trustPropagated = t - publishedAt >= this.propagationMs;
     if (previous && trustPropagated && !leaves.every((l) => l.info?.authorityKeyId === ca.info.subjectKeyId)) {
-      trustPropagated = this.gateOpen(ca, previous.info, t, summary);
+      trustPropagated = this.gateOpen(ca, previous.info, gateTrustedAt, t, summary);
     }
     this.waitingFor = summary.waitingFor;
     // Until the new CA is trusted everywhere, leaves keep being signed by the old one.
@@ -256,6 +266,7 @@ export class CertificateManager {
     const annotations: Record<string, string> = {
       [ANNOTATIONS.caPublishedAt]: new Date(publishedAt).toISOString(),
       ...(movedAt !== undefined ? { [ANNOTATIONS.leavesMovedAt]: new Date(movedAt).toISOString() } : {}),
+      ...(previous && gateTrustedAt !== undefined ? { [ANNOTATIONS.gateTrustedAt]: new Date(gateTrustedAt).toISOString() } : {}),
     };
     const count = (r: string) => (r !== 'unchanged' ? summary.writes++ : 0);
     count(await this.writer.writeSecret(RUNTIME_OBJECTS.caSecret, caFiles, { type: 'Opaque', annotations }));
@@ -273,10 +284,9 @@ export class CertificateManager {
   }
 
   /** Whether leaves may move to the new CA as far as the trustGate is concerned (see the header). */
-  private gateOpen(ca: { pair: CertificatePair; info: CertificateInfo }, previous: CertificateInfo, t: number, summary: ReconcileSummary): boolean {
+  private gateOpen(ca: { pair: CertificatePair; info: CertificateInfo }, previous: CertificateInfo, since: number | undefined, t: number, summary: ReconcileSummary): boolean {
     const gate = this.opts.trustGate;
     if (!gate) return true;
-    const since = gate.trustedSince(ca.pair.certPem);
     if (since !== undefined && t - since >= this.propagationMs) return true;
     const margin = this.opts.trustGateExpiryMarginMs ?? (this.opts.leafValidityDays ?? 90) * 86_400_000;
     if (previous.notAfter.getTime() - t > margin) {

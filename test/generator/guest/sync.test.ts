@@ -305,8 +305,8 @@ describe('generator: guest sync', function () {
     expect(sample(text, 'hcp_metrics_proxy_generator_guest_sync_last_success_timestamp_seconds')).to.equal(0);
 
     // A different failure is a new state: logged once more.
-    guest.setFailure(undefined);
     await guest.setReachable(false);
+    guest.setFailure(undefined);
     await eventually(async () => (failed().length === 2 ? true : undefined), 20_000, 'the connection failure logged');
     expect(failed()[1]).to.match(/ECONNREFUSED|connect/);
     const attempts = sample(await metrics.registry.metrics(), 'hcp_metrics_proxy_generator_guest_sync_attempts_total{result="error"}')!;
