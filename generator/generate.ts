@@ -8,6 +8,8 @@ import YAML from 'yaml';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { parseProxyConfig } from '../proxy/config/parse.js';
+import type { ProxyConfig } from '../proxy/config/types.js';
+import { servedPaths } from '../proxy/server/app.js';
 import { buildProxyConfig, type BuildOptions, type BuildResult } from './build.js';
 import type { ProblemReporter } from './events.js';
 import { readInventory } from './inventory.js';
@@ -34,6 +36,8 @@ export interface GenerateOptions {
 export interface GenerateResult {
   result: BuildResult;
   configYaml: string;
+  /** The paths the proxy serves with this configuration (`/metrics/<component>[/<n>]`), as its GET /components lists them. */
+  paths: string[];
   configMap: WriteResult;
   secret: WriteResult;
 }
@@ -61,8 +65,9 @@ export async function generateOnce(opts: GenerateOptions): Promise<GenerateResul
   const result = buildProxyConfig(inv, opts.build);
   for (const w of result.warnings) opts.logger.warn(w);
   const configYaml = renderConfig(result);
+  let parsed: ProxyConfig;
   try {
-    parseProxyConfig(configYaml, { source: 'generated configuration', defaultNamespace: opts.namespace });
+    parsed = parseProxyConfig(configYaml, { source: 'generated configuration', defaultNamespace: opts.namespace });
   } catch (err) {
     // A bug of ours, not of a monitor: write nothing rather than a config the proxy would reject.
     throw new GeneratedConfigError(`the generated configuration does not load: ${errorMessage(err)}`);
@@ -78,5 +83,5 @@ export async function generateOnce(opts: GenerateOptions): Promise<GenerateResul
     configMap,
     secret,
   });
-  return { result, configYaml, configMap, secret };
+  return { result, configYaml, paths: servedPaths(parsed), configMap, secret };
 }

@@ -13,8 +13,12 @@ export interface WatchOptions extends GenerateOptions {
   debounceMs: number;
   /** Called after every successful generation (tests, readiness). */
   onGenerated?: (r: GenerateResult) => void;
+  /** Called after every failed generation (metrics). */
+  onFailed?: (error: string) => void;
   /** Called for every Secret or ConfigMap deleted in the namespace (the certificate manager repairs its own at once). */
   onDeleted?: (kind: 'Secret' | 'ConfigMap', name: string) => void;
+  /** Called for every Secret or ConfigMap added or changed in the namespace, ours included (guest sync follows the CA bundle). */
+  onChanged?: (kind: 'Secret' | 'ConfigMap', name: string) => void;
 }
 
 /** What of a pod matters to the configuration: its labels and container port names. */
@@ -70,6 +74,7 @@ export class GeneratorWatch {
     });
     const storage = (kind: 'Secret' | 'ConfigMap') => (o: KubernetesObject, deleted: boolean) => {
       if (deleted) this.opts.onDeleted?.(kind, o.metadata?.name ?? '');
+      else this.opts.onChanged?.(kind, o.metadata?.name ?? '');
       return !own.has(`${kind}/${o.metadata?.name}`);
     };
     add('secrets', `/api/v1/namespaces/${ns}/secrets`, () => core.listNamespacedSecret({ namespace: ns }), storage('Secret'));
@@ -115,6 +120,7 @@ export class GeneratorWatch {
     } catch (err) {
       this.failures++;
       this.lastError = errorMessage(err);
+      this.opts.onFailed?.(this.lastError);
       const retryMs = Math.min(1000 * 2 ** Math.min(this.failures, 5), 30_000);
       this.opts.logger.error('generation failed; keeping the last written configuration', { error: this.lastError, retryInMs: retryMs });
       this.running = false;

@@ -10,6 +10,15 @@
  *   2. then every leaf is re-issued by the new CA;
  *   3. `propagationMs` after the last leaf moved, the old CA leaves the bundle.
  * So at no point does a consumer see a certificate from a CA it does not trust yet.
+ *
+ * A consumer the kubelet does not feed (the guest cluster, through guest sync) is a `trustGate`:
+ * step 2 also waits until the gate has held the new CA for `propagationMs` (the guest's
+ * prometheus-operator and kubelet still have to pass it on). Meanwhile leaves keep being issued and
+ * renewed by the old CA, which stays valid for a third of its lifetime after a rotation starts; only
+ * when the old CA is about to expire (`trustGateExpiryMarginMs`, default one leaf lifetime) do the
+ * leaves move without the gate: a guest that cannot verify the proxy for a while is better than
+ * every consumer seeing an expired chain.
+ *
  * Private keys only ever go into Secrets; nothing here logs them.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -25,6 +34,8 @@ export const ANNOTATIONS = {
   caPublishedAt: 'hcp-metrics-proxy.openshift.io/ca-published-at',
   /** When every leaf was first seen issued by the current CA (rotation step 3 counts from here). */
   leavesMovedAt: 'hcp-metrics-proxy.openshift.io/leaves-moved-at',
+  /** When the trustGate was first seen holding the current CA (kept so a restart or the next --once Job need not wait again). */
+  gateTrustedAt: 'hcp-metrics-proxy.openshift.io/ca-trusted-by-gate-at',
 } as const;
 
 /** The CA being retired, kept (with its key, to sign leaves until the new CA is trusted) during the overlap. */
@@ -44,6 +55,17 @@ export interface CertificateManagerOptions {
   /** Reconcile interval (also repairs deleted or tampered objects). Default 1 minute. */
   intervalMs?: number;
   keyBits?: number;
+  /** Another consumer that must hold a new CA before leaves signed by it are issued (guest sync). */
+  trustGate?: TrustGate;
+  /** Stop waiting for the trustGate once the old CA expires within this time. Default: one leaf lifetime. */
+  trustGateExpiryMarginMs?: number;
+}
+
+export interface TrustGate {
+  /** For logs and readiness, e.g. "guest cluster". */
+  name: string;
+  /** Since when (ms, by the manager's clock) the consumer has held `caPem`; undefined while it does not. */
+  trustedSince(caPem: string): number | undefined;
 }
 
 export interface ReconcileSummary {
@@ -51,6 +73,10 @@ export interface ReconcileSummary {
   issued: string[];
   previousCaRetired: boolean;
   writes: number;
+  /** Set while leaves stay with the old CA because the trustGate does not hold the new one yet. */
+  waitingFor?: string;
+  /** Set when the leaves moved without the trustGate's confirmation (the old CA was about to expire). */
+  gateOverridden?: string;
 }
 
 interface Leaf {
@@ -86,6 +112,9 @@ export class CertificateManager {
   private stopped = false;
   private started = false;
   private running: Promise<void> | undefined;
+  private waitingFor: string | undefined;
+  /** The new CA whose wait for the trustGate was logged (once per rotation). */
+  private loggedWait: string | undefined;
 
   constructor(private readonly opts: CertificateManagerOptions) {
     this.writer = new OutputWriter(opts.kubeConfig, opts.namespace);
@@ -154,6 +183,7 @@ export class CertificateManager {
     if (previous && previous.info.notAfter.getTime() <= t) previous = undefined;
     let publishedAt = Date.parse(caSecret?.annotations[ANNOTATIONS.caPublishedAt] ?? '') || t;
     let movedAt = Date.parse(caSecret?.annotations[ANNOTATIONS.leavesMovedAt] ?? '') || undefined;
+    let gateTrustedAt = Date.parse(caSecret?.annotations[ANNOTATIONS.gateTrustedAt] ?? '') || undefined;
     const newCa = () => {
       const pair = createCA({ commonName: `metrics-proxy CA (${this.opts.namespace})`, validityDays: this.opts.caValidityDays ?? 3650, now, ...(this.opts.keyBits ? { keyBits: this.opts.keyBits } : {}) });
       return { pair, info: certificateInfo(pair.certPem) };
@@ -164,18 +194,17 @@ export class CertificateManager {
       previous = undefined;
       publishedAt = t;
       movedAt = undefined;
+      gateTrustedAt = undefined;
       summary.caRotated = true;
     } else if (!previous && t >= renewAt(current.info)) {
       previous = current;
       current = newCa();
       publishedAt = t;
       movedAt = undefined;
+      gateTrustedAt = undefined;
       summary.caRotated = true;
     }
     const ca = current;
-    const trustPropagated = t - publishedAt >= this.propagationMs;
-    // Until the new CA is trusted everywhere, leaves keep being signed by the old one.
-    const signer = previous && !trustPropagated ? previous : ca;
     const trustedCAs = [ca.pair.certPem, ...(previous ? [previous.pair.certPem] : [])];
 
     const leaves: Leaf[] = [];
@@ -188,6 +217,18 @@ export class CertificateManager {
       const parsed = parsePair(s?.data.get('tls.crt')?.toString(), s?.data.get('tls.key')?.toString());
       leaves.push({ spec, ...(parsed ? { pair: parsed.pair, info: parsed.info } : {}) });
     }
+    if (previous) {
+      // Recorded from the start of the overlap, so the wait counts from the earliest sighting.
+      const since = this.opts.trustGate?.trustedSince(ca.pair.certPem);
+      if (since !== undefined) gateTrustedAt = Math.min(gateTrustedAt ?? since, since);
+    }
+    let trustPropagated = t - publishedAt >= this.propagationMs;
+    if (previous && trustPropagated && !leaves.every((l) => l.info?.authorityKeyId === ca.info.subjectKeyId)) {
+      trustPropagated = this.gateOpen(ca, previous.info, gateTrustedAt, t, summary);
+    }
+    this.waitingFor = summary.waitingFor;
+    // Until the new CA is trusted everywhere, leaves keep being signed by the old one.
+    const signer = previous && !trustPropagated ? previous : ca;
     for (const leaf of leaves) {
       const info = leaf.info;
       const due =
@@ -225,6 +266,7 @@ export class CertificateManager {
     const annotations: Record<string, string> = {
       [ANNOTATIONS.caPublishedAt]: new Date(publishedAt).toISOString(),
       ...(movedAt !== undefined ? { [ANNOTATIONS.leavesMovedAt]: new Date(movedAt).toISOString() } : {}),
+      ...(previous && gateTrustedAt !== undefined ? { [ANNOTATIONS.gateTrustedAt]: new Date(gateTrustedAt).toISOString() } : {}),
     };
     const count = (r: string) => (r !== 'unchanged' ? summary.writes++ : 0);
     count(await this.writer.writeSecret(RUNTIME_OBJECTS.caSecret, caFiles, { type: 'Opaque', annotations }));
@@ -239,6 +281,35 @@ export class CertificateManager {
     // The guest-facing bundle is public, so a ConfigMap.
     count(await this.writer.writeConfigMap(RUNTIME_OBJECTS.servingCaConfigMap, { [RUNTIME_OBJECTS.servingCaKey]: bundle }));
     return summary;
+  }
+
+  /** Whether leaves may move to the new CA as far as the trustGate is concerned (see the header). */
+  private gateOpen(ca: { pair: CertificatePair; info: CertificateInfo }, previous: CertificateInfo, since: number | undefined, t: number, summary: ReconcileSummary): boolean {
+    const gate = this.opts.trustGate;
+    if (!gate) return true;
+    if (since !== undefined && t - since >= this.propagationMs) return true;
+    const margin = this.opts.trustGateExpiryMarginMs ?? (this.opts.leafValidityDays ?? 90) * 86_400_000;
+    if (previous.notAfter.getTime() - t > margin) {
+      summary.waitingFor = gate.name;
+      if (this.loggedWait !== ca.info.subjectKeyId) {
+        this.loggedWait = ca.info.subjectKeyId;
+        this.opts.logger.warn(`CA rotation: leaves stay with the old CA until the ${gate.name} trusts the new one`, {
+          ...(since !== undefined ? { trustedSince: new Date(since).toISOString() } : {}),
+          oldCaExpires: previous.notAfter.toISOString(),
+        });
+      }
+      return false;
+    }
+    summary.gateOverridden = gate.name;
+    this.opts.logger.error(`CA rotation: the ${gate.name} does not trust the new CA yet, but the old CA expires soon: moving the leaves anyway; the ${gate.name} cannot verify the proxy until its bundle is updated`, {
+      oldCaExpires: previous.notAfter.toISOString(),
+    });
+    return true;
+  }
+
+  /** The consumer the current CA rotation waits for, if it waits. */
+  rotationWaitingFor(): string | undefined {
+    return this.waitingFor;
   }
 
   private leafOptions(spec: LeafSpec, now: Date) {

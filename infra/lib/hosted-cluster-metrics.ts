@@ -234,7 +234,16 @@ export class HostedClusterMetrics extends Chart {
       routeHost: p.routeHost,
       outputConfigMap: names.configMap,
       outputSecret: names.upstreamTlsSecret,
-      ...(guest?.sync ? { guestSync: { namespace: guest.namespace, kubeconfigSecret: guest.kubeconfig!.secret, kubeconfigKey: guest.kubeconfig!.key } } : {}),
+      ...(guest?.sync
+        ? {
+            guestSync: {
+              namespace: guest.namespace,
+              kubeconfigSecret: guest.kubeconfig!.secret,
+              kubeconfigKey: guest.kubeconfig!.key,
+              auth: guest.auth.mode === 'bearerToken' ? { mode: 'bearer-token' as const, tokenSecret: guest.auth.tokenSecret } : { mode: 'client-certificate' as const },
+            },
+          }
+        : {}),
       ...generatorOpts,
     }));
 

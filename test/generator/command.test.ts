@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { runGenerator } from '../../generator/command.js';
 import { CONFIG_KEY } from '../../generator/generate.js';
+import { createCA } from '../../generator/pki/index.js';
 import { FakeKubeApiserver } from '../support/fake-kube-apiserver.js';
 import { eventually, freePort } from '../support/prometheus.js';
 import { FIXTURE_NS, loadFixture } from './fixtures.js';
@@ -66,6 +67,15 @@ describe('generator: command', function () {
       expect(await fail(['--namespace', 'ns', '--manage-certs'])).to.match(/--manage-certs needs --route-host HOST/);
       expect(await fail(['--namespace', 'ns', '--sre-configmap', 'just-a-name'])).to.match(/--sre-configmap must be NAMESPACE\/NAME, not "just-a-name"/);
       expect(await fail(['--namespace', 'ns', '--debounce', '-1'])).to.match(/--debounce takes seconds or a duration such as 30s, 2m or 500ms, not '-1'/);
+    });
+    it('checks the guest-sync flags together', async () => {
+      const g = ['--namespace', 'ns', '--guest-kubeconfig', '/nonexistent/kubeconfig'];
+      expect(await fail([...g])).to.match(/guest sync \(--guest-kubeconfig\) needs --route-host HOST/);
+      expect(await fail([...g, '--route-host', 'h.example.com', '--guest-auth', 'basic'])).to.match(/--guest-auth must be client-certificate or bearer-token, not "basic"/);
+      expect(await fail([...g, '--route-host', 'h.example.com', '--guest-auth', 'bearer-token'])).to.match(/--guest-auth bearer-token needs --guest-token-secret NAME/);
+      expect(await fail([...g, '--route-host', 'h.example.com', '--guest-token-secret', 'tok'])).to.match(/--guest-token-secret is only used with --guest-auth bearer-token/);
+      expect(await fail([...g, '--route-host', 'h.example.com', '--guest-namespace', 'Not_A_Namespace'])).to.match(/--guest-namespace must be a namespace name/);
+      expect(await fail(['--namespace', 'ns', '--guest-sync=false'])).to.match(/--guest-sync=false needs --guest-kubeconfig FILE/);
     });
     it('needs a namespace from --namespace or MY_NAMESPACE', async () => {
       const saved = process.env.MY_NAMESPACE;
@@ -177,6 +187,82 @@ describe('generator: command', function () {
         child.kill('SIGTERM');
       }
       expect(await exited, output).to.equal(0);
+    });
+
+    describe('guest sync', () => {
+      let guest: FakeKubeApiserver;
+      let guestKubeconfig: string;
+      const HOST = 'metrics-proxy.apps.example.com';
+      const guestPaths = (): string[] | undefined =>
+        (guest.resources.get('podmonitors.monitoring.coreos.com', 'openshift-monitoring', 'hcp-metrics-proxy')?.spec as { podMetricsEndpoints?: { path: string }[] } | undefined)?.podMetricsEndpoints?.map((e) => e.path);
+      const guestBundle = () => (guest.resources.get('configmaps', 'openshift-monitoring', 'metrics-proxy-serving-ca')?.data as Record<string, string> | undefined)?.['ca.crt'];
+      beforeEach(async () => {
+        guest = await FakeKubeApiserver.start({ host: '127.0.122.3' });
+        guestKubeconfig = guest.writeKubeconfig(dir, { name: 'guest' }).kubeconfig;
+      });
+      afterEach(async () => {
+        await guest.close();
+      });
+
+      it('--once writes the guest bundle and PodMonitor after the management side; --guest-sync=false removes them', async () => {
+        const r = await runCli([...base(), '--once', '--manage-certs', '--route-host', HOST, '--guest-kubeconfig', guestKubeconfig]);
+        expect(r.code, r.stderr).to.equal(0);
+        const mgmtBundle = (kas.resources.get('configmaps', FIXTURE_NS, 'metrics-proxy-serving-ca')!.data as Record<string, string>)['ca.crt'];
+        expect(guestBundle()).to.equal(mgmtBundle);
+        expect(guestPaths()).to.include.members(writtenComponents().map((c) => `/metrics/${c}`));
+        expect(guestPaths()).to.include('/metrics/kube-scheduler/1');
+        expect(r.stdout + r.stderr, 'no token in the logs').not.to.include(guest.clientToken);
+
+        guest.resources.create('configmaps', { metadata: { name: 'unrelated', namespace: 'openshift-monitoring' }, data: {} });
+        const off = await runCli([...base(), '--once', '--guest-kubeconfig', guestKubeconfig, '--guest-sync=false']);
+        expect(off.code, off.stderr).to.equal(0);
+        expect(guestBundle()).to.equal(undefined);
+        expect(guestPaths()).to.equal(undefined);
+        expect(guest.resources.get('configmaps', 'openshift-monitoring', 'unrelated')).to.not.equal(undefined);
+      });
+
+      it('--once with the guest down: the management side is written, the exit says why guest sync failed', async () => {
+        await guest.close();
+        const r = await runCli([...base(), '--once', '--route-host', HOST, '--guest-kubeconfig', guestKubeconfig]);
+        expect(r.code).to.equal(1);
+        expect(r.stderr).to.match(/the management side is written, but guest sync failed: guest API https:\/\/127\.0\.122\.3:\d+: .*(ECONNREFUSED|connect)/);
+        expect(writtenComponents()).to.include('kube-apiserver');
+      });
+
+      it('watch mode: a failing guest is reported by /readyz?verbose, /readyz/guest-sync and /metrics but leaves /readyz ready; it recovers', async () => {
+        guest.setFailure({ status: 500 });
+        // The bundle guest sync publishes (without --manage-certs, whoever provides it keeps it here).
+        kas.resources.create('configmaps', { metadata: { name: 'metrics-proxy-serving-ca', namespace: FIXTURE_NS }, data: { 'ca.crt': createCA({ commonName: 'provided CA' }).certPem } });
+        const port = await freePort();
+        const child: ChildProcess = spawn(process.execPath, [CLI, 'generator', ...base(), '--debounce', '0.1', '--health-listen', `127.0.122.2:${port}`, '--route-host', HOST, '--guest-kubeconfig', guestKubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+        child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+        const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+        const url = (p: string) => `http://127.0.122.2:${port}${p}`;
+        try {
+          await eventually(async () => ((await get(url('/readyz/guest-sync')).catch(() => ({ status: 0, body: '' }))).body.includes('HTTP 500') ? true : undefined), 20_000, `guest sync failing (${output})`);
+          await eventually(async () => ((await get(url('/readyz'))).status === 200 ? true : undefined), 20_000, `readyz 200 (${output})`);
+          const one = await get(url('/readyz/guest-sync'));
+          expect(one.status).to.equal(503);
+          expect(one.body).to.match(/^\[-\]guest-sync failed: guest API https:\/\/127\.0\.122\.3:\d+: kube-apiserver answered HTTP 500/);
+          const verbose = await get(url('/readyz?verbose'));
+          expect(verbose.status).to.equal(200);
+          expect(verbose.body).to.match(/\[\+\]config ok\n\[-\]guest-sync failed \(informational, readiness unaffected\): guest API/);
+          const metrics = await get(url('/metrics'));
+          expect(metrics.body).to.match(/hcp_metrics_proxy_generator_guest_sync_attempts_total\{result="error"\} [1-9]/);
+          expect(metrics.body).to.match(/hcp_metrics_proxy_generator_generations_total\{result="success"\} [1-9]/);
+          expect(output.split('\n').filter((l) => l.includes('guest sync failed'))).to.have.length(1);
+
+          guest.setFailure(undefined);
+          await eventually(async () => ((await get(url('/readyz/guest-sync'))).status === 200 ? true : undefined), 30_000, `guest sync recovered (${output})`);
+          expect(guestPaths()).to.include('/metrics/kube-apiserver');
+          expect((await get(url('/metrics'))).body).to.match(/hcp_metrics_proxy_generator_guest_objects_written_total\{kind="PodMonitor",action="created"\} 1/);
+        } finally {
+          child.kill('SIGTERM');
+        }
+        expect(await exited, output).to.equal(0);
+      });
     });
 
     it('exits with the reason when the monitoring CRDs are not installed', async () => {

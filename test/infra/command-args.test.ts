@@ -106,6 +106,12 @@ describe('infra: container arguments match the commands', () => {
     const east = byFile['prod-east-1.k8s.yaml']!.containers[0];
     expect(flagValue(east.args, 'guest-kubeconfig')).to.equal('/etc/guest-kubeconfig/kubeconfig');
     expect(flagValue(east.args, 'guest-namespace')).to.equal('openshift-monitoring');
+    // Guest sync writes tlsConfig.serverName from the Route host and, in bearer-token mode, the token Secret the guest chart creates.
+    const routeHost = objs.find((o) => o.file === 'prod-east-1.k8s.yaml' && o.obj.kind === 'Route')!.obj.spec.host as string;
+    expect(flagValue(east.args, 'route-host')).to.equal(routeHost);
+    expect(flagValue(east.args, 'guest-auth')).to.equal('bearer-token');
+    const tokenSecret = objs.find((o) => o.file === 'prod-east-1.guest.k8s.yaml' && o.obj.kind === 'Secret')!.obj.metadata.name as string;
+    expect(flagValue(east.args, 'guest-token-secret')).to.equal(tokenSecret);
     const vol = (byFile['prod-east-1.k8s.yaml']!.volumes as K8sObject[]).find((v) => v.name === (east.volumeMounts as K8sObject[]).find((m) => m.mountPath === '/etc/guest-kubeconfig')!.name)!;
     expect(vol.secret).to.deep.equal({ secretName: 'service-network-admin-kubeconfig', items: [{ key: 'kubeconfig', path: 'kubeconfig' }] });
     // prod-west-2 has guest.sync: false: the chart carries the PodMonitor, the generator stays out of the guest.

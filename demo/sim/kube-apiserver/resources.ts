@@ -42,6 +42,12 @@ export interface KubeObject {
   [k: string]: unknown;
 }
 
+/** metav1.Preconditions of a DeleteOptions body. */
+export interface DeletePreconditions {
+  uid?: string | null;
+  resourceVersion?: string | null;
+}
+
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export const CORE_TYPES: ResourceType[] = [
@@ -142,7 +148,10 @@ export class ResourceStore {
       const ct = String(req.headers['content-type'] ?? '').split(';')[0]!.trim();
       sendJson(res, 200, this.patch(key, req.params.namespace!, req.params.name!, req.body, ct));
     });
-    r('DELETE', `${base}/namespaces/:namespace/${t.plural}/:name`, (req, res) => sendJson(res, 200, this.remove(key, req.params.namespace!, req.params.name!)));
+    r('DELETE', `${base}/namespaces/:namespace/${t.plural}/:name`, (req, res) => {
+      const options = req.body as { preconditions?: DeletePreconditions } | undefined;
+      sendJson(res, 200, this.remove(key, req.params.namespace!, req.params.name!, options?.preconditions ?? {}));
+    });
     this.kas.route('GET', base, (_req, res) => sendJson(res, 200, this.resourceList(t.group, t.version)), { kind: 'discovery' });
   }
 
@@ -219,13 +228,22 @@ export class ResourceStore {
     return this.update(type, obj);
   }
 
-  /** Deletes an object (404 when absent); returns it with the resourceVersion of its deletion. */
-  remove(type: string, namespace: string, name: string): KubeObject {
+  /**
+   * Deletes an object (404 when absent); returns it with the resourceVersion of its deletion. The
+   * DeleteOptions preconditions (uid, resourceVersion) give 409 Conflict when they do not hold.
+   */
+  remove(type: string, namespace: string, name: string, preconditions: DeletePreconditions = {}): KubeObject {
     const t = this.typeOf(type);
     const bucket = this.bucket(type);
     const id = `${namespace}/${name}`;
     const prev = bucket.get(id);
     if (!prev) throw new ApiError(404, `${t.plural}${t.group ? '.' + t.group : ''} "${name}" not found`);
+    for (const [field, label] of [['uid', 'UID'], ['resourceVersion', 'ResourceVersion']] as const) {
+      const wanted = preconditions[field];
+      if (wanted !== undefined && wanted !== null && wanted !== prev.metadata[field]) {
+        throw new ApiError(409, `Operation cannot be fulfilled on ${t.plural}${t.group ? '.' + t.group : ''} "${name}": Precondition failed: ${label} in precondition: ${wanted}, ${label} in object meta: ${prev.metadata[field] ?? ''}`);
+      }
+    }
     bucket.delete(id);
     const gone = clone(prev);
     this.commit(keyOf(t), 'DELETED', gone);

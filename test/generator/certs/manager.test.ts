@@ -15,7 +15,7 @@ import tls from 'node:tls';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startHttpsServer } from '../../../common/https-server.js';
 import { memoryLogger } from '../../../common/log.js';
-import { CertificateManager } from '../../../generator/certs/manager.js';
+import { CertificateManager, type CertificateManagerOptions, type TrustGate } from '../../../generator/certs/manager.js';
 import { certificateInfo, verifyChain } from '../../../generator/pki/index.js';
 import { FakeKubeApiserver } from '../../support/fake-kube-apiserver.js';
 import { eventually } from '../../support/prometheus.js';
@@ -53,7 +53,7 @@ describe('generator: certificate manager', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const manager = (o: { caValidityDays?: number; leafValidityDays?: number } = {}) =>
+  const manager = (o: Partial<CertificateManagerOptions> = {}) =>
     new CertificateManager({ kubeConfig: kc, namespace: NS, routeHost: HOST, logger: memoryLogger('certs'), now: () => new Date(clock), propagationMs: 10 * 60_000, ...o });
   const secretFile = (name: string, key: string): string => Buffer.from((kas.resources.get('secrets', NS, name)!.data as Record<string, string>)[key]!, 'base64').toString();
   const bundle = (): string => (kas.resources.get('configmaps', NS, 'metrics-proxy-serving-ca')!.data as Record<string, string>)['ca.crt']!;
@@ -172,6 +172,75 @@ describe('generator: certificate manager', function () {
     expect(bundleCerts()).to.deep.equal([newCa.trim()]);
     everyLeafTrusted();
     for (const leaf of LEAVES) expect(secretFile(leaf, 'ca.crt')).to.equal(bundle());
+  });
+
+  describe('with a trust gate (guest sync)', () => {
+    /** A consumer outside the kubelet's reach: holds the CAs the test says it holds, since when it says. */
+    const held = new Map<string, number>();
+    const gate: TrustGate = { name: 'guest cluster', trustedSince: (pem) => held.get(pem.trim()) };
+    const issuerOf = (leaf: string) => certificateInfo(secretFile(leaf, 'tls.crt')).authorityKeyId;
+    const ski = (pem: string) => certificateInfo(pem).subjectKeyId;
+    beforeEach(() => held.clear());
+
+    it('keeps the leaves on the old CA until the gate has held the new one for propagationMs', async () => {
+      const m = manager({ caValidityDays: 300, leafValidityDays: 90, trustGate: gate });
+      await m.reconcile();
+      const oldCa = secretFile('metrics-proxy-ca-cert', 'tls.crt');
+      held.set(oldCa.trim(), clock);
+      clock += 201 * DAY; // past 2/3 of 300 days
+      const step1 = await m.reconcile();
+      expect(step1.caRotated).to.equal(true);
+      const newCa = secretFile('metrics-proxy-ca-cert', 'tls.crt');
+      for (const leaf of LEAVES) expect(issuerOf(leaf), leaf).to.equal(ski(oldCa));
+
+      clock += 11 * 60_000; // the kubelet's share of the propagation is over, the gate's is not
+      const waiting = await m.reconcile();
+      expect(waiting.waitingFor).to.equal('guest cluster');
+      expect(waiting.issued).to.deep.equal([]);
+      expect(m.rotationWaitingFor()).to.equal('guest cluster');
+      for (const leaf of LEAVES) expect(issuerOf(leaf), leaf).to.equal(ski(oldCa));
+
+      held.set(newCa.trim(), clock); // the guest bundle now has it...
+      expect((await m.reconcile()).issued, '...but its Prometheus has not picked it up yet').to.deep.equal([]);
+      clock += 11 * 60_000;
+      // A restart (or the next --once Job) forgets what guest sync saw: the first sighting is kept in the CA Secret.
+      held.set(newCa.trim(), clock);
+      const restarted = manager({ caValidityDays: 300, leafValidityDays: 90, trustGate: gate });
+      const moved = await restarted.reconcile();
+      expect(moved.issued.sort()).to.deep.equal([...LEAVES].sort());
+      expect(moved.waitingFor).to.equal(undefined);
+      expect(restarted.rotationWaitingFor()).to.equal(undefined);
+      for (const leaf of LEAVES) expect(issuerOf(leaf), leaf).to.equal(ski(newCa));
+      clock += 11 * 60_000;
+      expect((await m.reconcile()).previousCaRetired).to.equal(true);
+      expect(bundleCerts()).to.deep.equal([newCa.trim()]);
+    });
+
+    it('waits only while the old CA can still sign: renewals come from the old CA, and near its expiry the leaves move anyway', async () => {
+      const logger = memoryLogger('certs');
+      const m = manager({ caValidityDays: 30, leafValidityDays: 3, trustGate: gate, logger });
+      await m.reconcile();
+      const oldCa = secretFile('metrics-proxy-ca-cert', 'tls.crt');
+      const oldExpiry = certificateInfo(oldCa).notAfter.getTime();
+      clock += 20 * DAY + 60_000; // rotation; the guest never confirms
+      await m.reconcile();
+      const newCa = secretFile('metrics-proxy-ca-cert', 'tls.crt');
+      clock += 11 * 60_000;
+      expect((await m.reconcile()).waitingFor).to.equal('guest cluster');
+      clock = oldExpiry - 5 * DAY; // leaves due for renewal (2/3 of 3 days), old CA still 5 days > the 3-day margin
+      const renewed = await m.reconcile();
+      expect(renewed.issued.sort()).to.deep.equal([...LEAVES].sort());
+      expect(renewed.waitingFor).to.equal('guest cluster');
+      for (const leaf of LEAVES) expect(issuerOf(leaf), `${leaf} renewed by the old CA`).to.equal(ski(oldCa));
+      expect(logger.lines.filter((l) => l.includes('leaves stay with the old CA')), 'the wait is logged once').to.have.length(1);
+
+      clock = oldExpiry - 2 * DAY; // within one leaf lifetime of the old CA's expiry
+      const forced = await m.reconcile();
+      expect(forced.gateOverridden).to.equal('guest cluster');
+      expect(forced.issued.sort()).to.deep.equal([...LEAVES].sort());
+      for (const leaf of LEAVES) expect(issuerOf(leaf), leaf).to.equal(ski(newCa));
+      expect(logger.lines.some((l) => l.includes('"level":"error"') && l.includes('moving the leaves anyway'))).to.equal(true);
+    });
   });
 
   it('repairs a deleted or tampered Secret and refuses to take over a Secret it does not own', async () => {

@@ -67,6 +67,29 @@ describe('test support: fake kube-apiserver resources', function () {
     expect((missing as { code?: number }).code).to.equal(404);
   });
 
+  it('honours DeleteOptions preconditions (uid, resourceVersion) with 409 Conflict, as the real server does', async () => {
+    const cm = kas.resources.create('configmaps', { metadata: { name: 'guarded', namespace: NS }, data: { a: '1' } });
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    const conflict = (p: Promise<unknown>) => p.then(() => expect.fail('expected 409'), (e: { code?: number; body?: unknown }) => e);
+    const e1 = await conflict(core.deleteNamespacedConfigMap({ name: 'guarded', namespace: NS, body: { preconditions: { uid: 'someone-else' } } }));
+    expect(e1.code).to.equal(409);
+    expect(JSON.stringify(e1.body)).to.match(/Precondition failed: UID in precondition: someone-else, UID in object meta: /);
+    kas.resources.patch('configmaps', NS, 'guarded', { data: { a: '2' } });
+    const e2 = await conflict(core.deleteNamespacedConfigMap({ name: 'guarded', namespace: NS, body: { preconditions: { uid: cm.metadata.uid!, resourceVersion: cm.metadata.resourceVersion! } } }));
+    expect(e2.code).to.equal(409);
+    expect(JSON.stringify(e2.body)).to.match(/Precondition failed: ResourceVersion in precondition/);
+    expect(kas.resources.get('configmaps', NS, 'guarded'), 'still there').to.not.equal(undefined);
+    const fresh = kas.resources.get('configmaps', NS, 'guarded')!;
+    await core.deleteNamespacedConfigMap({ name: 'guarded', namespace: NS, body: { preconditions: { uid: fresh.metadata.uid!, resourceVersion: fresh.metadata.resourceVersion! } } });
+    expect(kas.resources.get('configmaps', NS, 'guarded')).to.equal(undefined);
+    // Custom resources too (the guest PodMonitor).
+    const pm = kas.resources.create('podmonitors.monitoring.coreos.com', { apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', metadata: { name: 'pm', namespace: NS }, spec: {} });
+    const e3 = await conflict(custom.deleteNamespacedCustomObject({ group: 'monitoring.coreos.com', version: 'v1', namespace: NS, plural: 'podmonitors', name: 'pm', body: { preconditions: { resourceVersion: '1' } } }));
+    expect(e3.code).to.equal(409);
+    await custom.deleteNamespacedCustomObject({ group: 'monitoring.coreos.com', version: 'v1', namespace: NS, plural: 'podmonitors', name: 'pm', body: { preconditions: { uid: pm.metadata.uid! } } });
+    expect(kas.resources.get('podmonitors.monitoring.coreos.com', NS, 'pm')).to.equal(undefined);
+  });
+
   it('folds Secret stringData into base64 data and rejects bad base64', async () => {
     await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 's' }, stringData: { 'ca.crt': 'PEM' } } });
     const s = await core.readNamespacedSecret({ namespace: NS, name: 's' });
