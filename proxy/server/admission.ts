@@ -3,6 +3,11 @@
  * hold (learned per path from earlier scrapes: a streaming answer holds the lag between its pods and
  * what its caller has not read yet); scrapes beyond the budget wait in a bounded FIFO queue, each no
  * longer than its own deadline, and are then refused (503 with Retry-After) — never an OOM kill.
+ *
+ * Time is budgeted too: scrapes running together share the CPU, so each is admitted only if the
+ * fan-outs already running plus its own (each path's fastest recent fan-out) fit in what is left of
+ * its deadline. Otherwise the pods of every scrape would be read too slowly and reported down while
+ * they were fine: a false `up 0`, where an honest 503 is right.
  */
 import { readFileSync } from 'node:fs';
 
@@ -13,6 +18,10 @@ export const BUDGET_SHARE_OF_LIMIT = 0.4;
 /** What one pod of a component is expected to hold before anything was learnt. */
 export const INITIAL_ESTIMATE_PER_POD = 8 * 1024 * 1024;
 export const DEFAULT_MAX_QUEUE = 64;
+/** Share of a scrape's remaining deadline that the running fan-outs' time may fill (the rest is slack for what estimates miss). */
+export const DEADLINE_SHARE = 0.7;
+/** Fan-out durations remembered per path; the fastest is the estimate (slower ones ran beside others). */
+const DURATIONS_KEPT = 8;
 
 /** The container's memory limit from cgroup v2 or v1, if there is one. */
 export function cgroupMemoryLimit(read: (path: string) => string = (p) => readFileSync(p, 'utf8')): number | undefined {
@@ -41,12 +50,16 @@ export interface Ticket {
   readonly reserved: number;
   /** Report what the scrape holds now (its peak is learnt for the next scrape of the same key). */
   observe(heldBytes: number): void;
+  /** Report how long its fan-out took (learnt as the path's time). */
+  took(seconds: number): void;
   /** The scrape is over: its reservation goes back to the budget. */
   release(): void;
 }
 
 interface Waiter {
   bytes: number;
+  seconds: number;
+  deadline: number;
   key: string;
   resolve: (t: Ticket | AdmissionRefusal) => void;
   timer: NodeJS.Timeout;
@@ -63,7 +76,9 @@ export class Admission {
   readonly budgetBytes: number;
   private readonly maxQueue: number;
   private reservedBytes = 0;
+  private reservedSeconds = 0;
   private active = 0;
+  private readonly durations = new Map<string, number[]>();
   private readonly queue: Waiter[] = [];
   /** Peak bytes held per key, learnt from finished scrapes. */
   private readonly learnt = new Map<string, number>();
@@ -87,13 +102,22 @@ export class Admission {
     return this.learnt.get(key) ?? Math.max(1, pods) * INITIAL_ESTIMATE_PER_POD;
   }
 
+  /** How long a fan-out of `key` takes when it has the machine to itself, as far as known (0: not yet). */
+  expectedSeconds(key: string): number {
+    const d = this.durations.get(key);
+    return d && d.length > 0 ? Math.min(...d) : 0;
+  }
+
   /** Admit now if the budget allows, else wait in the queue until `deadline` (ms, same clock as `now`). */
   admit(key: string, bytes: number, deadline: number): Promise<Ticket | AdmissionRefusal> {
-    if (this.queue.length === 0 && this.fits(bytes)) return Promise.resolve(this.grant(key, bytes, this.now()));
+    const seconds = this.expectedSeconds(key);
+    if (this.queue.length === 0 && this.fits(bytes, seconds, deadline)) return Promise.resolve(this.grant(key, bytes, seconds, this.now()));
     if (this.queue.length >= this.maxQueue) return Promise.resolve('queue_full');
     return new Promise((resolve) => {
       const waiter: Waiter = {
         bytes,
+        seconds,
+        deadline,
         key,
         resolve,
         enqueuedAt: this.now(),
@@ -108,12 +132,15 @@ export class Admission {
   }
 
   /** A scrape bigger than the whole budget still runs, alone. */
-  private fits(bytes: number): boolean {
-    return this.active === 0 || this.reservedBytes + bytes <= this.budgetBytes;
+  private fits(bytes: number, seconds: number, deadline: number): boolean {
+    if (this.active === 0) return true;
+    const left = Math.max(0, deadline - this.now()) / 1000;
+    return this.reservedBytes + bytes <= this.budgetBytes && this.reservedSeconds + seconds <= left * DEADLINE_SHARE;
   }
 
-  private grant(key: string, bytes: number, enqueuedAt: number): Ticket {
+  private grant(key: string, bytes: number, seconds: number, enqueuedAt: number): Ticket {
     this.reservedBytes += bytes;
+    this.reservedSeconds += seconds;
     this.active++;
     this.onAdmit?.((this.now() - enqueuedAt) / 1000);
     let peak = 0;
@@ -123,10 +150,18 @@ export class Admission {
       observe: (held) => {
         if (held > peak) peak = held;
       },
+      took: (s) => {
+        const d = this.durations.get(key) ?? [];
+        d.push(s);
+        if (d.length > DURATIONS_KEPT) d.shift();
+        this.durations.set(key, d);
+        if (this.durations.size > 10_000) this.durations.clear();
+      },
       release: () => {
         if (released) return;
         released = true;
         this.reservedBytes -= bytes;
+        this.reservedSeconds -= seconds;
         this.active--;
         // Next time, reserve what this one held at most, with room to spare.
         if (peak > 0) this.learnt.set(key, Math.ceil(peak * 1.25));
@@ -137,10 +172,12 @@ export class Admission {
   }
 
   private drain(): void {
-    while (this.queue.length > 0 && this.fits(this.queue[0]!.bytes)) {
-      const w = this.queue.shift()!;
+    while (this.queue.length > 0) {
+      const w = this.queue[0]!;
+      if (!this.fits(w.bytes, w.seconds, w.deadline)) return;
+      this.queue.shift();
       clearTimeout(w.timer);
-      w.resolve(this.grant(w.key, w.bytes, w.enqueuedAt));
+      w.resolve(this.grant(w.key, w.bytes, w.seconds, w.enqueuedAt));
     }
   }
 }

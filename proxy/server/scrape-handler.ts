@@ -238,7 +238,10 @@ export class ScrapeHandler {
     let readersGone!: () => void;
     const allLeft = new Promise<void>((resolve) => (readersGone = resolve));
     flight.answer.onIdle = readersGone;
-    void fanout.done.then((summary) => this.record(flight.component, summary));
+    void fanout.done.then((summary) => {
+      ticket.took(summary.durationSeconds);
+      this.record(flight.component, summary);
+    });
     void Promise.all([fanout.done, allLeft]).then(() => {
       this.running.delete(flight);
       const entry = this.joinable.get(l.key);
