@@ -1,11 +1,9 @@
 /** `hcp-metrics-proxy generator`: writes the proxy configuration from the namespace's monitors (DESIGN §4). */
-import http from 'node:http';
 import { errorMessage } from '../common/errors.js';
 import { commandFlags, type FlagSpecs } from '../common/flags.js';
-import { parseListen } from '../common/listen.js';
 import { createLogger, setLogLevel, type LogLevel } from '../common/log.js';
 import { PROXY_PATHS, RUNTIME_OBJECTS } from '../infra/lib/names.js';
-import { healthHandler } from '../common/health.js';
+import { startHealthListener, type HealthListener } from '../common/health.js';
 import { loadKubeConfig } from '../common/kubeconfig.js';
 import { CertificateManager } from './certs/manager.js';
 import { ProblemReporter } from './events.js';
@@ -25,7 +23,7 @@ export const generatorFlags = {
   'resolver-client-dir': { kind: 'string', help: "where the proxy mounts its resolver client certificate (tls.crt, tls.key, ca.crt)", default: PROXY_PATHS.resolverClient },
   'sre-configmap': { kind: 'string', help: "NAMESPACE/NAME of the SRE MetricsSet ConfigMap to copy into the output (key config → sre-config.yaml); default NAMESPACE/sre-metric-set, '' disables" },
   debounce: { kind: 'seconds', help: 'quiet time after a change before regenerating, watch mode (seconds or a duration such as 500ms)', default: 1 },
-  'health-listen': { kind: 'string', help: 'plain-HTTP address for /healthz and /readyz (watch mode); none by default' },
+  'health-listen': { kind: 'string', help: 'plain-HTTP address for /healthz and /readyz (watch mode; probe-only limits: 10 s header and request timeouts, 5 s idle, 64 connections, 16 per source); none by default' },
   'manage-certs': { kind: 'boolean', help: 'also issue and rotate the CA, serving and client certificates' },
   'route-host': { kind: 'string', help: "the Route host the proxy's serving certificate is issued for (with --manage-certs)" },
   'log-level': { kind: 'string', help: 'debug, info, warn or error', default: 'info' },
@@ -90,23 +88,20 @@ export async function runGenerator(argv: string[]): Promise<void> {
     },
   });
   await watch.start();
-  let health: http.Server | undefined;
+  let health: HealthListener | undefined;
   if (flags['health-listen']) {
-    const { host, port } = parseListen(flags['health-listen']);
-    health = http.createServer(
-      healthHandler(() => {
-        const r = watch.ready();
-        return { ready: r.ok, ...(r.reason !== undefined ? { reason: r.reason } : {}) };
-      }),
-    );
-    await new Promise<void>((resolve) => health!.listen(port, host, () => resolve()));
+    // Probe-only: fixed limits (HEALTH_LISTENER_LIMITS) suit the kubelet, nothing to tune.
+    health = await startHealthListener(flags['health-listen'], () => {
+      const r = watch.ready();
+      return { ready: r.ok, ...(r.reason !== undefined ? { reason: r.reason } : {}) };
+    });
   }
   logger.info('generator watching', { namespace, groups });
   const stop = (signal: string) => {
     logger.info('shutting down', { signal });
     watch.stop();
     certManager?.stop();
-    health?.close();
+    void health?.close();
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

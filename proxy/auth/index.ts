@@ -10,6 +10,7 @@ import { DEFAULT_ALLOWED_SUBJECTS, parseAllowedSubjects, SubjectAuthorizer } fro
 import { KasHealth } from './kas-health.js';
 import { HostedKubeClient, type HostedKubeApi } from './kube-client.js';
 import { ProxyAuthenticator } from './proxy-authenticator.js';
+import { ReviewBudget, type BucketRate } from './review-budget.js';
 import { TokenAuthenticator } from './token-authenticator.js';
 import { TokenCache } from './token-cache.js';
 import { KubeTokenReviewer } from './token-reviewer.js';
@@ -42,7 +43,23 @@ export interface AuthSettings {
   /** Cap on cached token answers, per positive/negative partition; default 10 000. */
   maxCacheEntries?: number;
   maxConcurrentReviews?: number;
+  /** TokenReviews per second of uncached tokens, in all; default DEFAULT_REVIEW_RATES.global. perSecond 0: unlimited. */
+  tokenReviewRate?: BucketRate;
+  /** The same per source address; default DEFAULT_REVIEW_RATES.perSource. */
+  tokenReviewRatePerSource?: BucketRate;
 }
+
+/**
+ * A proxy's legitimate callers are a few Prometheus replicas whose tokens are reviewed once per cache
+ * TTL (or rotation): a handful of reviews per minute. 20/s in all (bursts of 40) still lets a whole
+ * set of new tokens through after a restart; 5/s per address (bursts of 10) keeps one flooding
+ * address from spending it all. Behind the OpenShift Route every caller shares the router's address,
+ * where the global budget is the one that matters.
+ */
+export const DEFAULT_REVIEW_RATES: { global: BucketRate; perSource: BucketRate } = {
+  global: { perSecond: 20, burst: 40 },
+  perSource: { perSecond: 5, burst: 10 },
+};
 
 export interface ProxyAuth extends Authenticator {
   readonly tokenCache?: TokenCache;
@@ -104,6 +121,13 @@ export function createProxyAuth(settings: AuthSettings, deps: { logger: Logger; 
       metrics,
       health,
       maxConcurrentReviews: settings.maxConcurrentReviews,
+      budget: new ReviewBudget({
+        global: settings.tokenReviewRate ?? DEFAULT_REVIEW_RATES.global,
+        perSource: settings.tokenReviewRatePerSource ?? DEFAULT_REVIEW_RATES.perSource,
+        now: settings.now,
+      }),
+      audiencesRequired: (settings.tokenAudiences?.length ?? 0) > 0,
+      now: settings.now,
     });
   }
   const authorizer = new SubjectAuthorizer({
