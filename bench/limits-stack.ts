@@ -4,6 +4,7 @@
  * TokenReviews it receives), in front of one small simulated pod behind a static resolver.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
@@ -77,4 +78,53 @@ export async function startLimitsStack(opts: { podIp: string; proxyFlags?: strin
     await close();
     throw err;
   }
+}
+
+/** One GET with a bearer token; resolves to the status once the answer has been read. */
+export function getStatus(url: string, agent: https.Agent, token: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+/** Scrapes with a cached token, `concurrency` at a time, until stopped: what Prometheus keeps doing during an attack. */
+export class ScrapeLoop {
+  private running = true;
+  private readonly done: Promise<void>;
+  /** Answer times in ms, with the hrtime (ms) each one finished at. */
+  readonly answers: { at: number; ms: number }[] = [];
+  failures = 0;
+
+  constructor(url: string, agent: https.Agent, token: string, concurrency: number) {
+    const worker = async () => {
+      while (this.running) {
+        const t0 = process.hrtime.bigint();
+        const status = await getStatus(url, agent, token).catch(() => 0);
+        const end = process.hrtime.bigint();
+        if (status !== 200) this.failures++;
+        else this.answers.push({ at: Number(end) / 1e6, ms: Number(end - t0) / 1e6 });
+      }
+    };
+    this.done = Promise.all(Array.from({ length: concurrency }, worker)).then(() => undefined);
+  }
+
+  /** Scrapes that finished in [fromMs, toMs) (hrtime milliseconds). */
+  between(fromMs: number, toMs: number): { at: number; ms: number }[] {
+    return this.answers.filter((a) => a.at >= fromMs && a.at < toMs);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.done;
+  }
+}
+
+export function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
 }
