@@ -47,6 +47,8 @@ export interface AuthSettings {
   tokenReviewRate?: BucketRate;
   /** The same per source address; default DEFAULT_REVIEW_RATES.perSource. */
   tokenReviewRatePerSource?: BucketRate;
+  /** How long a throttled answer (429) is held before it is sent; default 1000 ms (token-authenticator.ts). */
+  throttleDelayMs?: number;
 }
 
 /**
@@ -127,6 +129,7 @@ export function createProxyAuth(settings: AuthSettings, deps: { logger: Logger; 
         now: settings.now,
       }),
       audiencesRequired: (settings.tokenAudiences?.length ?? 0) > 0,
+      throttleDelayMs: settings.throttleDelayMs,
       now: settings.now,
     });
   }

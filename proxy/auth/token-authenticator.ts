@@ -40,6 +40,12 @@ export interface TokenAuthenticatorOptions {
   audiencesRequired?: boolean;
   /** Clock skew tolerated past a JWT's exp; default 60 000 ms. */
   expirySkewMs?: number;
+  /**
+   * A throttled answer is held this long (never past its Retry-After) before it is sent: a flooding
+   * client then gets at most one answer per connection per delay, instead of as many 429s as the
+   * proxy can write, and the CPU stays with the callers whose tokens are cached. Default 1000 ms.
+   */
+  throttleDelayMs?: number;
   now?: () => number;
 }
 
@@ -76,7 +82,9 @@ export class TokenAuthenticator {
     }
     const { promise, shared } = this.flight.run(key, () => this.review(key, token, source));
     metrics?.tokenCacheLookups.inc({ result: shared ? 'inflight' : 'miss' });
-    return promise;
+    const outcome = await promise;
+    if (outcome.kind === 'throttled') await holdBack(Math.min(this.opts.throttleDelayMs ?? 1000, outcome.retryAfterSeconds * 1000));
+    return outcome;
   }
 
   private async review(key: string, token: string, source: string): Promise<TokenOutcome> {
@@ -110,4 +118,9 @@ export class TokenAuthenticator {
     if (!review.authenticated) logger.debug('bearer token rejected', { reason: review.reason });
     return outcomeOf(review);
   }
+}
+
+function holdBack(ms: number): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -77,7 +77,7 @@ describe('proxy auth: limits before authentication', function () {
   describe('per-source TokenReview budget', () => {
     let s: AuthStack;
     before(async () => {
-      s = await startAuthStack({ ipPrefix: '127.0.141', settings: { tokenReviewRate: { perSecond: 100, burst: 100 }, tokenReviewRatePerSource: { perSecond: 1, burst: 2 } } });
+      s = await startAuthStack({ ipPrefix: '127.0.141', settings: { tokenReviewRate: { perSecond: 100, burst: 100 }, tokenReviewRatePerSource: { perSecond: 1, burst: 2 }, throttleDelayMs: 0 } });
       s.kas.addToken(GOOD, { username: PROMETHEUS_SA });
       expect(await s.auth.health!.check()).to.equal(true);
     });
