@@ -71,6 +71,14 @@ export interface ProxyAuth extends Authenticator {
   close(): void;
 }
 
+/** A review rate from flags, checked with the flags' names. */
+function reviewRate(rate: BucketRate | undefined, dflt: BucketRate, names: [string, string]): BucketRate {
+  const r = rate ?? dflt;
+  if (!Number.isFinite(r.perSecond) || r.perSecond < 0) throw new Error(`${names[0]} must be a number of TokenReviews per second ≥ 0 (0: unlimited), got ${r.perSecond}`);
+  if (r.perSecond > 0 && (!Number.isFinite(r.burst) || r.burst < 1)) throw new Error(`${names[1]} must be at least 1, got ${r.burst}`);
+  return r;
+}
+
 function seconds(name: string, v: number | undefined, dflt: number): number {
   const s = v ?? dflt;
   if (!Number.isFinite(s) || s < 0) throw new Error(`${name} must be a non-negative number of seconds, got ${v}`);
@@ -87,6 +95,8 @@ export function createProxyAuth(settings: AuthSettings, deps: { logger: Logger; 
   if ((settings.tokenAudiences?.length ?? 0) > 0 && !settings.kubeconfigFile && !settings.api) throw new Error('--token-audiences needs --kubeconfig');
   const positiveTtlMs = seconds('--token-cache-ttl', settings.tokenCacheTtlSeconds, 300) * 1000;
   const negativeTtlMs = seconds('--token-negative-ttl', settings.tokenNegativeTtlSeconds, 10) * 1000;
+  const globalRate = reviewRate(settings.tokenReviewRate, DEFAULT_REVIEW_RATES.global, ['--token-review-rate', '--token-review-burst']);
+  const sourceRate = reviewRate(settings.tokenReviewRatePerSource, DEFAULT_REVIEW_RATES.perSource, ['--token-review-rate-per-source', '--token-review-burst-per-source']);
   const allowed = parseAllowedSubjects(settings.allowedSubjects ?? DEFAULT_ALLOWED_SUBJECTS);
   if (allowed.users.size === 0 && allowed.groups.size === 0 && !settings.authorizeWithSar) {
     throw new Error('--allowed-subjects is empty and --authorize-with-sar is off: nobody could be served');
@@ -124,8 +134,8 @@ export function createProxyAuth(settings: AuthSettings, deps: { logger: Logger; 
       health,
       maxConcurrentReviews: settings.maxConcurrentReviews,
       budget: new ReviewBudget({
-        global: settings.tokenReviewRate ?? DEFAULT_REVIEW_RATES.global,
-        perSource: settings.tokenReviewRatePerSource ?? DEFAULT_REVIEW_RATES.perSource,
+        global: globalRate,
+        perSource: sourceRate,
         now: settings.now,
       }),
       audiencesRequired: (settings.tokenAudiences?.length ?? 0) > 0,

@@ -18,6 +18,7 @@ import { DEFAULT_LISTENER_LIMITS, validateListenerLimits, type ListenerLimits } 
 import { parseFlags } from '../../common/flags.js';
 import { memoryLogger } from '../../common/log.js';
 import { createCA, issueCertificate, type CertificatePair } from '../../generator/pki/index.js';
+import { ProxyMetrics } from '../../proxy/server/metrics.js';
 
 const SMALL: ListenerLimits = {
   headersTimeoutMs: 300,
@@ -229,6 +230,31 @@ describe('common/listener-limits', function () {
       held[0]!.destroy();
       await waitUntil(() => s.connections.of('127.0.0.1') < 2);
       expect(await accepted(s.port, ca.certPem)).to.equal(true);
+    });
+  });
+
+  describe('proxy metrics', () => {
+    it('counts refused connections and timeouts in the proxy\'s own metrics', async () => {
+      const metrics = new ProxyMetrics({ defaultMetrics: false });
+      const s = await startHttpsServer((_req, res) => res.end('ok\n'), {
+        listen: '127.0.0.1:0',
+        tls: { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') },
+        logger: memoryLogger(),
+        limits: { ...SMALL, maxConnectionsPerSource: 1 },
+        limitEvents: metrics.listenerLimitEvents(),
+      });
+      servers.push(s);
+      const c = await openConnection(s.port, ca.certPem);
+      sockets.push(c);
+      expect(await accepted(s.port, ca.certPem)).to.equal(false);
+      expect(await closed(c)).to.match(/^HTTP\/1\.1 408 /);
+      const raw = net.connect(s.port, '127.0.0.1');
+      sockets.push(raw);
+      await closed(raw);
+      const text = await metrics.registry.metrics();
+      expect(text).to.contain('hcp_metrics_proxy_connections_refused_total{reason="max_connections_per_source"} 1');
+      expect(text).to.contain('hcp_metrics_proxy_connection_timeouts_total{kind="request"} 1');
+      expect(text).to.contain('hcp_metrics_proxy_connection_timeouts_total{kind="handshake"} 1');
     });
   });
 
