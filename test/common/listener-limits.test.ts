@@ -165,6 +165,27 @@ describe('common/listener-limits', function () {
       expect(got).to.not.contain('408');
     });
 
+    it('serves the next request of a kept-alive connection idle longer than the request timeout', async () => {
+      const s = await start({ ...SMALL, headersTimeoutMs: 200, requestTimeoutMs: 300, idleTimeoutMs: 5000 });
+      const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: ca.certPem });
+      const get = () =>
+        new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+          const req = https.get(`https://127.0.0.1:${s.port}/`, { agent }, (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+          });
+          req.on('error', reject);
+        });
+      try {
+        expect(await get()).to.deep.equal({ status: 200, reused: false });
+        await new Promise((r) => setTimeout(r, 900)); // three request timeouts of idleness, well within the idle timeout
+        expect(await get()).to.deep.equal({ status: 200, reused: true });
+      } finally {
+        agent.destroy();
+      }
+      expect(events.timedOut).to.deep.equal([]);
+    });
+
     it('never cuts an answer that keeps streaming long past every timeout', async () => {
       const pieces = 40;
       const s = await start(SMALL, (_req, res) => {
