@@ -8,6 +8,7 @@
  */
 import type http from 'node:http';
 import type https from 'node:https';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 export interface ListenerLimits {
@@ -104,7 +105,7 @@ export function capConnections(server: http.Server | https.Server, l: ListenerLi
   if (l.maxConnections > 0) server.maxConnections = l.maxConnections;
   // Node closes connections past maxConnections itself and says so with 'drop' (Node ≥ 18.6).
   server.on('drop', () => events.refused?.('max_connections'));
-  server.prependListener('connection', (socket: import('node:net').Socket) => {
+  server.prependListener('connection', (socket: Socket) => {
     const source = sourceOf(socket.remoteAddress);
     const n = perSource.get(source) ?? 0;
     if (l.maxConnectionsPerSource > 0 && n >= l.maxConnectionsPerSource) {
