@@ -110,6 +110,9 @@ describe('auth: hosted kube-apiserver client', function () {
       const c = open(write(doc({ 'client-certificate-data': b64(client.certPem), 'client-key-data': b64(client.keyPem) }, { server: kas.url, 'certificate-authority-data': b64(kas.ca.certPem) })));
       expect((await c.tokenReview({ token: 'alice-token' })).authenticated).to.equal(true);
       expect(() => loadKubeconfig(write(doc({ exec: { command: 'get-token' } })))).to.throw(/uses exec, which this proxy does not run/);
+      const skip = loadKubeconfig(write(doc({ username: 'admin', password: 'pw' }, { server: `${kas.url}/`, 'insecure-skip-tls-verify': true, 'tls-server-name': 'kube-apiserver' })));
+      expect(skip).to.deep.include({ server: kas.url, authorization: `Basic ${b64('admin:pw')}` });
+      expect(skip.tls).to.deep.include({ rejectUnauthorized: false, servername: 'kube-apiserver', ca: undefined });
       expect(() => loadKubeconfig(write(doc({ token: 'x' }, { server: 'http://127.0.0.1:1' })))).to.throw(/server must be https:\/\//);
       expect(() => loadKubeconfig(write(doc({ 'client-certificate-data': b64(client.certPem) }, { server: kas.url })))).to.throw(/needs both a client certificate and its key/);
     });
