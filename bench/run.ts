@@ -1,17 +1,19 @@
 /**
- * `npm run bench`: the engine, fan-out, concurrency, authentication and endpoint-resolver benchmarks, printed and recorded in BENCHMARKS.md.
- * `node build/bench/run.js engine|fanout|concurrency|auth|resolver` runs one of them and only prints.
+ * `npm run bench`: the engine, fan-out, concurrency, authentication, endpoint-resolver, invalid-token flood and slowloris benchmarks, printed and recorded in BENCHMARKS.md.
+ * `node build/bench/run.js engine|fanout|concurrency|auth|resolver|flood|slowloris` runs some of them and only prints.
  */
 import { fileURLToPath } from 'node:url';
 import { AUTH_DEFAULTS, runAuthBench } from './auth.js';
 import { CONCURRENCY_DEFAULTS, runConcurrencyBench } from './concurrency.js';
 import { ENGINE_DEFAULTS, runEngineBench } from './engine.js';
 import { FANOUT_DEFAULTS, runFanoutBench } from './fanout.js';
+import { FLOOD_DEFAULTS, runFloodBench } from './flood.js';
 import { RESOLVER_DEFAULTS, runResolverBench } from './resolver.js';
+import { runSlowlorisBench, SLOWLORIS_DEFAULTS } from './slowloris.js';
 import { describeMachine, renderMachine, renderSection, writeBenchmarksFile, type Section } from './report.js';
 
 const BENCHMARKS_FILE = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
-const NAMES = ['engine', 'fanout', 'concurrency', 'auth', 'resolver'] as const;
+const NAMES = ['engine', 'fanout', 'concurrency', 'auth', 'resolver', 'flood', 'slowloris'] as const;
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
@@ -33,7 +35,11 @@ async function main(): Promise<void> {
             ? await runConcurrencyBench({ ...CONCURRENCY_DEFAULTS, log })
             : name === 'auth'
               ? await runAuthBench({ ...AUTH_DEFAULTS, log })
-              : await runResolverBench({ ...RESOLVER_DEFAULTS, log });
+              : name === 'resolver'
+                ? await runResolverBench({ ...RESOLVER_DEFAULTS, log })
+                : name === 'flood'
+                  ? await runFloodBench({ ...FLOOD_DEFAULTS, log })
+                  : await runSlowlorisBench({ ...SLOWLORIS_DEFAULTS, log });
     sections.push(section);
     console.log(`\n${renderSection(section)}`);
   }

@@ -8,6 +8,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { errorMessage } from './errors.js';
 import { watchFiles, type FileWatcher } from './file-watch.js';
+import { capConnections, DEFAULT_LISTENER_LIMITS, listenerServerOptions, validateListenerLimits, type ConnectionCounts, type ListenerLimitEvents, type ListenerLimits } from './listener-limits.js';
 import { parseListen } from './listen.js';
 import type { Logger } from './log.js';
 
@@ -24,6 +25,8 @@ export interface RunningServer {
   server: https.Server;
   host: string;
   port: number;
+  /** Open connections, in all and per source address. */
+  connections: ConnectionCounts;
   /** Stop accepting, let in-flight requests finish (up to graceMs), then drop the rest. */
   close(graceMs?: number): Promise<void>;
 }
@@ -38,9 +41,19 @@ function readTls(files: ServingTLSFiles): https.ServerOptions {
 
 export async function startHttpsServer(
   handler: RequestListener,
-  opts: { listen: string; tls: ServingTLSFiles; logger: Logger; watchPollMs?: number },
+  opts: {
+    listen: string;
+    tls: ServingTLSFiles;
+    logger: Logger;
+    watchPollMs?: number;
+    /** Timeouts and connection caps before authentication; default DEFAULT_LISTENER_LIMITS. */
+    limits?: ListenerLimits;
+    /** Refused connections and timeouts, for metrics. */
+    limitEvents?: ListenerLimitEvents;
+  },
 ): Promise<RunningServer> {
   const { host, port } = parseListen(opts.listen);
+  const limits = validateListenerLimits(opts.limits ?? DEFAULT_LISTENER_LIMITS);
   const requestCert = opts.tls.clientCaFile !== undefined;
   const server = https.createServer(
     {
@@ -48,12 +61,12 @@ export async function startHttpsServer(
       requestCert,
       rejectUnauthorized: requestCert && opts.tls.requireClientCert === true,
       minVersion: 'TLSv1.2',
-      keepAliveTimeout: 65_000,
-      // Scrapes of large components take a while; do not cut them off.
-      requestTimeout: 0,
+      // The request timeout covers receiving the request only: a long scrape answer is never cut.
+      ...listenerServerOptions(limits),
     },
     handler,
   );
+  const connections = capConnections(server, limits, opts.limitEvents);
   const paths = [opts.tls.certFile, opts.tls.keyFile, ...(opts.tls.clientCaFile ? [opts.tls.clientCaFile] : [])];
   const watcher: FileWatcher = watchFiles(
     paths,
@@ -80,6 +93,7 @@ export async function startHttpsServer(
     server,
     host: addr.address,
     port: addr.port,
+    connections,
     close: (graceMs = 10_000) =>
       new Promise<void>((resolve) => {
         watcher.close();

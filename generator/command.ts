@@ -1,10 +1,9 @@
 /** `hcp-metrics-proxy generator`: writes the proxy configuration from the namespace's monitors (DESIGN §4). */
-import http from 'node:http';
 import { errorMessage } from '../common/errors.js';
 import { commandFlags, type FlagSpecs } from '../common/flags.js';
-import { parseListen } from '../common/listen.js';
 import { createLogger, setLogLevel, type LogLevel } from '../common/log.js';
 import { PROXY_PATHS, RUNTIME_OBJECTS } from '../infra/lib/names.js';
+import { startProbeListener, type HealthListener } from '../common/health.js';
 import { loadKubeConfig } from '../common/kubeconfig.js';
 import type { Logger } from '../common/log.js';
 import { CertificateManager } from './certs/manager.js';
@@ -31,7 +30,7 @@ export const generatorFlags = {
   'resolver-client-dir': { kind: 'string', help: "where the proxy mounts its resolver client certificate (tls.crt, tls.key, ca.crt)", default: PROXY_PATHS.resolverClient },
   'sre-configmap': { kind: 'string', help: "NAMESPACE/NAME of the SRE MetricsSet ConfigMap to copy into the output (key config → sre-config.yaml); default NAMESPACE/sre-metric-set, '' disables" },
   debounce: { kind: 'seconds', help: 'quiet time after a change before regenerating, watch mode (seconds or a duration such as 500ms)', default: 1 },
-  'health-listen': { kind: 'string', help: 'plain-HTTP address for /healthz and /readyz (watch mode); none by default' },
+  'health-listen': { kind: 'string', help: 'plain-HTTP address for /healthz and /readyz (watch mode; probe-only limits: 10 s header and request timeouts, 5 s idle, 64 connections, 16 per source); none by default' },
   'manage-certs': { kind: 'boolean', help: 'also issue and rotate the CA, serving and client certificates' },
   'route-host': { kind: 'string', help: "the Route host the proxy's serving certificate is issued for (with --manage-certs) and the guest PodMonitor's TLS server name (with --guest-kubeconfig)" },
   'guest-kubeconfig': { kind: 'string', help: "the hosted cluster's admin kubeconfig (re-read when it changes): keep the CA bundle ConfigMap and the PodMonitor in the guest" },
@@ -120,10 +119,11 @@ export async function runGenerator(argv: string[]): Promise<void> {
   });
   await watch.start();
   guestSync?.sync.start();
-  let health: http.Server | undefined;
+  let health: HealthListener | undefined;
   if (flags['health-listen']) {
-    const { host, port } = parseListen(flags['health-listen']);
-    health = http.createServer(
+    // Probe-only and metrics: fixed limits (HEALTH_LISTENER_LIMITS) suit the kubelet and Prometheus, nothing to tune.
+    health = await startProbeListener(
+      flags['health-listen'],
       generatorHealthHandler(
         [
           { name: 'config', check: () => { const r = watch.ready(); return r.ok ? undefined : (r.reason ?? 'not ready'); } },
@@ -132,7 +132,6 @@ export async function runGenerator(argv: string[]): Promise<void> {
         metrics,
       ),
     );
-    await new Promise<void>((resolve) => health!.listen(port, host, () => resolve()));
   }
   logger.info('generator watching', { namespace, groups, ...(guest ? { guest: { namespace: guest.namespace, mode: guest.mode } } : {}) });
   const stop = (signal: string) => {
@@ -141,7 +140,7 @@ export async function runGenerator(argv: string[]): Promise<void> {
     certManager?.stop();
     guestSync?.sync.stop();
     guestSync?.client.stop();
-    health?.close();
+    void health?.close();
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

@@ -2,8 +2,9 @@
 import { ConfigError, errorMessage } from '../common/errors.js';
 import { commandFlags, type FlagSpecs } from '../common/flags.js';
 import { startHttpsServer } from '../common/https-server.js';
+import { listenerLimitFlags, listenerLimitsFromFlags } from '../common/listener-flags.js';
 import { createLogger, setLogLevel, type LogLevel } from '../common/log.js';
-import { createProxyAuth, DEFAULT_ALLOWED_SUBJECTS, type ProxyAuth } from './auth/index.js';
+import { createProxyAuth, DEFAULT_ALLOWED_SUBJECTS, DEFAULT_REVIEW_RATES, type ProxyAuth } from './auth/index.js';
 import { parseMetricsSetName } from './metricsset/index.js';
 import { ProxyRuntime } from './runtime.js';
 import { createScraper, defaultScrapeWorkers } from './scrape/scraper.js';
@@ -32,9 +33,14 @@ export const proxyFlags = {
   'token-audiences': { kind: 'list', help: 'audiences sent in TokenReviews; the answer must name one of them (default: the API server\'s own)' },
   'token-cache-ttl': { kind: 'seconds', help: 'how long an authenticated token is cached, never past its JWT exp (seconds or a duration such as 5m)', default: 300 },
   'token-negative-ttl': { kind: 'seconds', help: 'how long a rejected token is cached (seconds or a duration)', default: 10 },
+  'token-review-rate': { kind: 'number', help: 'TokenReviews per second for tokens not cached, in all; beyond it such requests get 429 with Retry-After while cached tokens are served as usual. Legitimate callers (a few Prometheus replicas) need a handful per minute; 0: unlimited', default: DEFAULT_REVIEW_RATES.global.perSecond },
+  'token-review-burst': { kind: 'number', help: 'TokenReviews that may be sent at once after a quiet period, in all (e.g. every replica\'s new token after a restart)', default: DEFAULT_REVIEW_RATES.global.burst },
+  'token-review-rate-per-source': { kind: 'number', help: 'TokenReviews per second for tokens not cached, per source address, so one flooding address cannot spend the global budget alone (behind the Route every caller shares the router\'s address); 0: unlimited', default: DEFAULT_REVIEW_RATES.perSource.perSecond },
+  'token-review-burst-per-source': { kind: 'number', help: 'TokenReviews that may be sent at once per source address', default: DEFAULT_REVIEW_RATES.perSource.burst },
   'client-ca-file': { kind: 'string', help: 'CA bundle for client certificates (CN = user, O = groups); reloaded when it changes; works without the kube-apiserver' },
   'allowed-subjects': { kind: 'list', help: 'users, and groups as group:NAME, allowed to read metrics', default: [...DEFAULT_ALLOWED_SUBJECTS] },
   'authorize-with-sar': { kind: 'boolean', help: 'also allow whoever a SubjectAccessReview (get on the request path) allows in the hosted cluster; needs --kubeconfig' },
+  ...listenerLimitFlags('Behind the OpenShift Route (TLS passthrough) every caller shares the router\'s address, so this must fit all of them: Prometheus keeps one connection per scraped path and replica.'),
   'insecure-no-auth': { kind: 'boolean', help: 'serve every caller without authentication (local testing only)' },
   'log-level': { kind: 'string', help: 'debug, info, warn or error', default: 'info' },
 } satisfies FlagSpecs;
@@ -57,6 +63,7 @@ export async function runProxy(argv: string[]): Promise<void> {
     logger.warn('AUTHENTICATION IS DISABLED (--insecure-no-auth): every caller can read every component\'s metrics. Never expose this proxy like that.');
   }
 
+  const limits = listenerLimitsFromFlags(flags);
   const metrics = new ProxyMetrics();
   let auth: ProxyAuth | undefined;
   let authenticator: Authenticator = insecureNoAuth;
@@ -71,6 +78,8 @@ export async function runProxy(argv: string[]): Promise<void> {
           clientCaFile: flags['client-ca-file'],
           allowedSubjects: flags['allowed-subjects'],
           authorizeWithSar: flags['authorize-with-sar'],
+          tokenReviewRate: { perSecond: flags['token-review-rate']!, burst: flags['token-review-burst']! },
+          tokenReviewRatePerSource: { perSecond: flags['token-review-rate-per-source']!, burst: flags['token-review-burst-per-source']! },
         },
         { logger: logger.child('auth'), metrics },
       );
@@ -111,6 +120,8 @@ export async function runProxy(argv: string[]): Promise<void> {
     listen: flags.listen!,
     tls: { certFile: flags['tls-cert-file']!, keyFile: flags['tls-key-file']!, ...(flags['client-ca-file'] ? { clientCaFile: flags['client-ca-file'] } : {}) },
     logger,
+    limits,
+    limitEvents: metrics.listenerLimitEvents(),
   });
   logger.info('metrics-proxy listening', {
     address: `${server.host}:${server.port}`,

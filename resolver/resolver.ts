@@ -3,16 +3,14 @@
  * requires client certificates, plus an optional plain-HTTP port with only /healthz and /readyz
  * (kubelet probes present no client certificate, so they cannot use the main port).
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { startHttpsServer, type RunningServer } from '../common/https-server.js';
-import { parseListen } from '../common/listen.js';
+import type { ListenerLimits } from '../common/listener-limits.js';
 import type { Logger } from '../common/log.js';
 import { ResolverMetrics } from './metrics.js';
 import { PodIndex } from './pod-index.js';
 import { PodWatch } from './pod-watch.js';
-import { healthHandler } from '../common/health.js';
+import { startHealthListener, type HealthListener } from '../common/health.js';
 import { resolverHandler, type Readiness } from './server.js';
 
 export interface ResolverOptions {
@@ -23,6 +21,8 @@ export interface ResolverOptions {
   tls: { certFile: string; keyFile: string; clientCaFile: string };
   /** host:port for plain-HTTP /healthz and /readyz; undefined: none. */
   healthListen?: string;
+  /** Timeouts and connection caps of the HTTPS listener; default DEFAULT_LISTENER_LIMITS. */
+  limits?: ListenerLimits;
   /** Not ready once the watch has been broken this long. */
   staleAfterMs: number;
   logger: Logger;
@@ -74,22 +74,16 @@ export async function startResolver(opts: ResolverOptions): Promise<RunningResol
     listen: opts.listen,
     tls: { ...opts.tls, requireClientCert: true },
     logger: opts.logger,
+    ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.watchPollMs !== undefined ? { watchPollMs: opts.watchPollMs } : {}),
   });
-  let health: http.Server | undefined;
+  let health: HealthListener | undefined;
   try {
-    if (opts.healthListen !== undefined) {
-      const { host, port } = parseListen(opts.healthListen);
-      health = http.createServer(healthHandler(readiness));
-      await new Promise<void>((resolve, reject) => {
-        health!.once('error', reject);
-        health!.listen(port, host, () => resolve());
-      });
-    }
+    if (opts.healthListen !== undefined) health = await startHealthListener(opts.healthListen, readiness);
     await watch.start();
   } catch (err) {
     watch.stop();
-    health?.close();
+    await health?.close();
     await server.close(0);
     throw err;
   }
@@ -99,15 +93,14 @@ export async function startResolver(opts: ResolverOptions): Promise<RunningResol
     url: `https://${host}:${server.port}`,
     host: server.host,
     port: server.port,
-    healthPort: health ? (health.address() as AddressInfo).port : undefined,
+    healthPort: health?.port,
     index,
     watch: w,
     metrics,
     readiness,
     close: async () => {
       w.stop();
-      health?.closeAllConnections();
-      health?.close();
+      await health?.close();
       await server.close(1000);
     },
   };

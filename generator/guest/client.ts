@@ -4,11 +4,11 @@
  * admin kubeconfig Secret may be rotated); a file that does not load keeps the last good clients and
  * is reported, never quoted (it holds credentials).
  */
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { errorMessage } from '../../common/errors.js';
 import { watchFiles, type FileWatcher } from '../../common/file-watch.js';
 import type { Logger } from '../../common/log.js';
-import { loadKubeconfig } from '../../proxy/auth/kubeconfig.js';
+import { loadKubeconfig, type LoadedKubeconfig } from '../../proxy/auth/kubeconfig.js';
 
 export interface GuestApis {
   core: CoreV1Api;
@@ -55,7 +55,8 @@ export class GuestClient {
     let files: string[];
     try {
       const loaded = loadKubeconfig(this.opts.kubeconfig);
-      this.apis = { core: loaded.kc.makeApiClient(CoreV1Api), custom: loaded.kc.makeApiClient(CustomObjectsApi), server: loaded.server };
+      const kc = clientNodeConfig(loaded);
+      this.apis = { core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi), server: loaded.server };
       this.loadError = undefined;
       files = loaded.files;
     } catch (err) {
@@ -86,4 +87,32 @@ export class GuestClient {
       { ...(this.opts.watchPollMs !== undefined ? { pollIntervalMs: this.opts.watchPollMs } : {}), onError: (err) => this.opts.logger.warn('guest kubeconfig reload failed', { error: errorMessage(err) }) },
     );
   }
+}
+
+/**
+ * A client-node KubeConfig from the loader the proxy uses (one reading of kubeconfig files: token
+ * files, *-data fields, tls-server-name, the same refusals), with everything inline.
+ */
+function clientNodeConfig(l: LoadedKubeconfig): KubeConfig {
+  const b64 = (b: Buffer | undefined) => (b ? b.toString('base64') : undefined);
+  const auth = l.authorization ?? '';
+  const basic = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString('utf8') : undefined;
+  const colon = basic?.indexOf(':') ?? -1;
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'guest', server: l.server, caData: b64(l.tls.ca), skipTLSVerify: !l.tls.rejectUnauthorized, tlsServerName: l.tls.servername }],
+    users: [
+      {
+        name: 'guest',
+        token: auth.startsWith('Bearer ') ? auth.slice(7) : undefined,
+        certData: b64(l.tls.cert),
+        keyData: b64(l.tls.key),
+        username: basic !== undefined && colon >= 0 ? basic.slice(0, colon) : undefined,
+        password: basic !== undefined && colon >= 0 ? basic.slice(colon + 1) : undefined,
+      },
+    ],
+    contexts: [{ name: 'guest', cluster: 'guest', user: 'guest' }],
+    currentContext: 'guest',
+  });
+  return kc;
 }

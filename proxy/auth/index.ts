@@ -10,6 +10,7 @@ import { DEFAULT_ALLOWED_SUBJECTS, parseAllowedSubjects, SubjectAuthorizer } fro
 import { KasHealth } from './kas-health.js';
 import { HostedKubeClient, type HostedKubeApi } from './kube-client.js';
 import { ProxyAuthenticator } from './proxy-authenticator.js';
+import { ReviewBudget, type BucketRate } from './review-budget.js';
 import { TokenAuthenticator } from './token-authenticator.js';
 import { TokenCache } from './token-cache.js';
 import { KubeTokenReviewer } from './token-reviewer.js';
@@ -42,7 +43,25 @@ export interface AuthSettings {
   /** Cap on cached token answers, per positive/negative partition; default 10 000. */
   maxCacheEntries?: number;
   maxConcurrentReviews?: number;
+  /** TokenReviews per second of uncached tokens, in all; default DEFAULT_REVIEW_RATES.global. perSecond 0: unlimited. */
+  tokenReviewRate?: BucketRate;
+  /** The same per source address; default DEFAULT_REVIEW_RATES.perSource. */
+  tokenReviewRatePerSource?: BucketRate;
+  /** How long a throttled answer (429) is held before it is sent; default 1000 ms (token-authenticator.ts). */
+  throttleDelayMs?: number;
 }
+
+/**
+ * A proxy's legitimate callers are a few Prometheus replicas whose tokens are reviewed once per cache
+ * TTL (or rotation): a handful of reviews per minute. 20/s in all (bursts of 40) still lets a whole
+ * set of new tokens through after a restart; 5/s per address (bursts of 10) keeps one flooding
+ * address from spending it all. Behind the OpenShift Route every caller shares the router's address,
+ * where the global budget is the one that matters.
+ */
+export const DEFAULT_REVIEW_RATES: { global: BucketRate; perSource: BucketRate } = {
+  global: { perSecond: 20, burst: 40 },
+  perSource: { perSecond: 5, burst: 10 },
+};
 
 export interface ProxyAuth extends Authenticator {
   readonly tokenCache?: TokenCache;
@@ -50,6 +69,14 @@ export interface ProxyAuth extends Authenticator {
   readonly health?: KasHealth;
   readonly kube?: HostedKubeClient;
   close(): void;
+}
+
+/** A review rate from flags, checked with the flags' names. */
+function reviewRate(rate: BucketRate | undefined, dflt: BucketRate, names: [string, string]): BucketRate {
+  const r = rate ?? dflt;
+  if (!Number.isFinite(r.perSecond) || r.perSecond < 0) throw new Error(`${names[0]} must be a number of TokenReviews per second ≥ 0 (0: unlimited), got ${r.perSecond}`);
+  if (r.perSecond > 0 && (!Number.isFinite(r.burst) || r.burst < 1)) throw new Error(`${names[1]} must be at least 1, got ${r.burst}`);
+  return r;
 }
 
 function seconds(name: string, v: number | undefined, dflt: number): number {
@@ -68,6 +95,8 @@ export function createProxyAuth(settings: AuthSettings, deps: { logger: Logger; 
   if ((settings.tokenAudiences?.length ?? 0) > 0 && !settings.kubeconfigFile && !settings.api) throw new Error('--token-audiences needs --kubeconfig');
   const positiveTtlMs = seconds('--token-cache-ttl', settings.tokenCacheTtlSeconds, 300) * 1000;
   const negativeTtlMs = seconds('--token-negative-ttl', settings.tokenNegativeTtlSeconds, 10) * 1000;
+  const globalRate = reviewRate(settings.tokenReviewRate, DEFAULT_REVIEW_RATES.global, ['--token-review-rate', '--token-review-burst']);
+  const sourceRate = reviewRate(settings.tokenReviewRatePerSource, DEFAULT_REVIEW_RATES.perSource, ['--token-review-rate-per-source', '--token-review-burst-per-source']);
   const allowed = parseAllowedSubjects(settings.allowedSubjects ?? DEFAULT_ALLOWED_SUBJECTS);
   if (allowed.users.size === 0 && allowed.groups.size === 0 && !settings.authorizeWithSar) {
     throw new Error('--allowed-subjects is empty and --authorize-with-sar is off: nobody could be served');
@@ -104,6 +133,14 @@ export function createProxyAuth(settings: AuthSettings, deps: { logger: Logger; 
       metrics,
       health,
       maxConcurrentReviews: settings.maxConcurrentReviews,
+      budget: new ReviewBudget({
+        global: globalRate,
+        perSource: sourceRate,
+        now: settings.now,
+      }),
+      audiencesRequired: (settings.tokenAudiences?.length ?? 0) > 0,
+      throttleDelayMs: settings.throttleDelayMs,
+      now: settings.now,
     });
   }
   const authorizer = new SubjectAuthorizer({

@@ -1,19 +1,35 @@
 /**
- * Reads the kubeconfig of the hosted cluster into a client-node KubeConfig, with every file it names
- * (CA, client certificate and key, token file) read *now* and inlined, so that one reload swaps all of
- * them at once and the caller knows which files to watch. Only the current context is kept.
+ * Reads the kubeconfig of the hosted cluster into what one HTTPS request needs (server, TLS material,
+ * Authorization header), with every file it names (CA, client certificate and key, token file) read
+ * *now*, so that one reload swaps all of them at once and the caller knows which files to watch. Only
+ * the current context is used. No Kubernetes client library: the proxy's three calls (TokenReview,
+ * SubjectAccessReview, /readyz) do not justify the ~60 MB @kubernetes/client-node costs every proxy.
+ * Exec and auth-provider plugins are refused with a clear message (the proxy has no plugins to run).
  *
  * Error messages never quote file content: a YAML error is reported by position only, because the
  * offending line could be a token.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
 import { errorMessage } from '../../common/errors.js';
 
+/** TLS settings for node:https, from the cluster and user entries. */
+export interface KubeTls {
+  /** Trusted CAs; undefined: the system's. */
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  /** tls-server-name: the name to verify instead of the server URL's host. */
+  servername?: string;
+  /** false only with insecure-skip-tls-verify. */
+  rejectUnauthorized: boolean;
+}
+
 export interface LoadedKubeconfig {
-  kc: k8s.KubeConfig;
+  tls: KubeTls;
+  /** The Authorization header of every request (bearer token or basic), if the user has one. */
+  authorization?: string;
   /** The API server URL, without a trailing slash. */
   server: string;
   /** Names for logs: context, cluster and user entries (never credentials). */
@@ -76,38 +92,51 @@ export function loadKubeconfig(file: string): LoadedKubeconfig {
       throw new Error(`${path}: cannot read ${key} ${f}: ${errorMessage(err)}`);
     }
   };
-  // Inline every referenced file; *-data wins when both are given, as in client-go.
-  if (cluster['certificate-authority'] !== undefined) {
-    const data = read('certificate-authority', cluster['certificate-authority']);
-    if (cluster['certificate-authority-data'] === undefined) cluster['certificate-authority-data'] = data.toString('base64');
-    delete cluster['certificate-authority'];
+  const data = (key: string): Buffer | undefined => {
+    const v = (key.startsWith('client-') ? user : cluster)[key];
+    if (v === undefined || v === '') return undefined;
+    if (typeof v !== 'string' || !/^[A-Za-z0-9+/=\s]+$/.test(v)) throw new Error(`${path}: ${key} must be base64`);
+    return Buffer.from(v, 'base64');
+  };
+  // *-data wins when both are given, as in client-go.
+  const material = (key: 'certificate-authority' | 'client-certificate' | 'client-key'): Buffer | undefined => {
+    const inline = data(`${key}-data`);
+    const entry = key === 'certificate-authority' ? cluster : user;
+    const fromFile = entry[key] !== undefined ? read(key, entry[key]) : undefined;
+    return inline ?? fromFile;
+  };
+  for (const plugin of ['exec', 'auth-provider'] as const) {
+    if (user[plugin] !== undefined) throw new Error(`${path}: user "${ctx.user}" uses ${plugin}, which this proxy does not run: give a token, tokenFile or client certificate`);
   }
-  for (const key of ['client-certificate', 'client-key'] as const) {
-    if (user[key] === undefined) continue;
-    const data = read(key, user[key]);
-    if (user[`${key}-data`] === undefined) user[`${key}-data`] = data.toString('base64');
-    delete user[key];
+  if (cluster['proxy-url'] !== undefined) throw new Error(`${path}: cluster "${ctx.cluster}" sets proxy-url, which this proxy does not support`);
+  let server: URL;
+  try {
+    server = new URL(cluster.server);
+  } catch {
+    throw new Error(`${path}: cluster "${ctx.cluster}" server is not a URL`);
   }
+  if (server.protocol !== 'https:') throw new Error(`${path}: cluster "${ctx.cluster}" server must be https://, not ${server.protocol}`);
+  const tls: KubeTls = {
+    ca: material('certificate-authority'),
+    cert: material('client-certificate'),
+    key: material('client-key'),
+    rejectUnauthorized: cluster['insecure-skip-tls-verify'] !== true,
+    ...(typeof cluster['tls-server-name'] === 'string' && cluster['tls-server-name'] !== '' ? { servername: cluster['tls-server-name'] } : {}),
+  };
+  if ((tls.cert === undefined) !== (tls.key === undefined)) throw new Error(`${path}: user "${ctx.user}" needs both a client certificate and its key`);
+
+  let authorization: string | undefined;
   // client-go spells it tokenFile; client-node reads token-file. Accept both, read it here.
   const tokenFileKey = user.tokenFile !== undefined ? 'tokenFile' : user['token-file'] !== undefined ? 'token-file' : undefined;
-  if (tokenFileKey) {
+  if (typeof user.token === 'string' && user.token !== '') {
+    if (tokenFileKey) read(tokenFileKey, user[tokenFileKey]); // still watched: a later edit may drop the inline token
+    authorization = `Bearer ${user.token}`;
+  } else if (tokenFileKey) {
     const token = read(tokenFileKey, user[tokenFileKey]).toString('utf8').trim();
-    if (user.token === undefined || user.token === '') {
-      if (token === '') throw new Error(`${path}: ${tokenFileKey} is empty`);
-      user.token = token;
-    }
-    delete user.tokenFile;
-    delete user['token-file'];
+    if (token === '') throw new Error(`${path}: ${tokenFileKey} is empty`);
+    authorization = `Bearer ${token}`;
+  } else if (typeof user.username === 'string' && user.username !== '') {
+    authorization = `Basic ${Buffer.from(`${user.username}:${typeof user.password === 'string' ? user.password : ''}`).toString('base64')}`;
   }
-
-  const kc = new k8s.KubeConfig();
-  kc.loadFromString(
-    JSON.stringify({
-      clusters: [{ name: ctx.cluster, cluster }],
-      users: [{ name: ctx.user, user }],
-      contexts: [{ name: contextName, context: { cluster: ctx.cluster, user: ctx.user } }],
-      'current-context': contextName,
-    }),
-  );
-  return { kc, server: cluster.server.replace(/\/+$/, ''), context: contextName, user: ctx.user, files };
+  return { tls, ...(authorization ? { authorization } : {}), server: cluster.server.replace(/\/+$/, ''), context: contextName, user: ctx.user, files };
 }

@@ -76,9 +76,9 @@ export class ProxyAuthenticator implements Authenticator {
     if (!user && token !== undefined) {
       method = 'token';
       if (!this.opts.tokens) return { decision: { kind: 'unauthenticated', message: 'bearer tokens are not accepted by this proxy (no kubeconfig); use a client certificate' }, method };
-      const t = await this.opts.tokens.authenticate(token);
-      if (t.kind === 'unavailable') return { decision: t, method };
-      if (t.kind === 'rejected') return { decision: { kind: 'unauthenticated', message: 'invalid bearer token' }, method };
+      const t = await this.opts.tokens.authenticate(token, req.socket.remoteAddress);
+      if (t.kind === 'unavailable' || t.kind === 'throttled') return { decision: t, method };
+      if (t.kind === 'rejected') return { decision: { kind: 'unauthenticated', message: t.local ? t.reason : 'invalid bearer token' }, method };
       user = t.user;
     }
     if (!user) {

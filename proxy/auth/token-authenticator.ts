@@ -1,23 +1,28 @@
 /**
- * Bearer tokens: cache first (success, rejection), then one shared TokenReview per uncached token
- * however many requests carry it at once, bounded in concurrency. Failures to get a verdict are
- * never cached and become `unavailable` (503 + Retry-After); while the hosted kube-apiserver is known
- * to be down, uncached tokens fail fast instead of each waiting for a timeout.
+ * Bearer tokens: tokens that cannot be valid (not a JWT while audiences are required, an expired
+ * `exp`) are refused locally; then the cache (success, rejection); then one shared TokenReview per
+ * uncached token however many requests carry it at once, within a review budget (global and per
+ * source address: past it `throttled`, 429) and bounded in concurrency. Failures to get a verdict
+ * are never cached and become `unavailable` (503 + Retry-After); while the hosted kube-apiserver is
+ * known to be down, uncached tokens fail fast instead of each waiting for a timeout.
  */
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { ProxyMetrics } from '../server/metrics.js';
 import { ConcurrencyLimiter, LimiterFullError, SingleFlight } from './concurrency.js';
-import { jwtExpiryMs } from './jwt.js';
+import { jwtExpiryMs, tokenShapeProblem } from './jwt.js';
 import type { KasHealth } from './kas-health.js';
+import type { ReviewBudget } from './review-budget.js';
 import type { CachedReview, TokenCache } from './token-cache.js';
 import type { TokenReviewer } from './token-reviewer.js';
 import { KasUnavailableError, retryAfterOf, type UserInfo } from './types.js';
 
 export type TokenOutcome =
   | { kind: 'authenticated'; user: UserInfo }
-  | { kind: 'rejected'; reason: string }
-  | { kind: 'unavailable'; retryAfterSeconds: number; message: string };
+  /** `local`: refused without a review; the reason is ours and safe to tell the caller. */
+  | { kind: 'rejected'; reason: string; local?: true }
+  | { kind: 'unavailable'; retryAfterSeconds: number; message: string }
+  | { kind: 'throttled'; retryAfterSeconds: number; message: string };
 
 export interface TokenAuthenticatorOptions {
   reviewer: TokenReviewer;
@@ -29,6 +34,19 @@ export interface TokenAuthenticatorOptions {
   maxConcurrentReviews?: number;
   /** Reviews waiting for a slot before new ones are refused with 503; default 1024. */
   maxQueuedReviews?: number;
+  /** Reviews per second, in all and per source; absent: unlimited. */
+  budget?: ReviewBudget;
+  /** Audiences are configured: only JWTs can be valid (jwt.ts). */
+  audiencesRequired?: boolean;
+  /** Clock skew tolerated past a JWT's exp; default 60 000 ms. */
+  expirySkewMs?: number;
+  /**
+   * A throttled answer is held this long (never past its Retry-After) before it is sent: a flooding
+   * client then gets at most one answer per connection per delay, instead of as many 429s as the
+   * proxy can write, and the CPU stays with the callers whose tokens are cached. Default 1000 ms.
+   */
+  throttleDelayMs?: number;
+  now?: () => number;
 }
 
 function outcomeOf(r: CachedReview): TokenOutcome {
@@ -48,21 +66,35 @@ export class TokenAuthenticator {
     return this.flight.size;
   }
 
-  async authenticate(token: string): Promise<TokenOutcome> {
+  /** `source`: the caller's address, whose budget an uncached token spends. */
+  async authenticate(token: string, source = 'unknown'): Promise<TokenOutcome> {
     const { cache, metrics } = this.opts;
+    const problem = tokenShapeProblem(token, { audiencesRequired: this.opts.audiencesRequired ?? false, nowMs: (this.opts.now ?? Date.now)(), skewMs: this.opts.expirySkewMs ?? 60_000 });
+    if (problem) {
+      metrics?.tokensRejectedLocally.inc({ reason: problem.reason });
+      return { kind: 'rejected', reason: problem.message, local: true };
+    }
     const key = cache.keyOf(token);
     const cached = cache.recall(key);
     if (cached) {
       metrics?.tokenCacheLookups.inc({ result: cached.authenticated ? 'hit' : 'negative_hit' });
       return outcomeOf(cached);
     }
-    const { promise, shared } = this.flight.run(key, () => this.review(key, token));
+    const { promise, shared } = this.flight.run(key, () => this.review(key, token, source));
     metrics?.tokenCacheLookups.inc({ result: shared ? 'inflight' : 'miss' });
-    return promise;
+    const outcome = await promise;
+    if (outcome.kind === 'throttled') await holdBack(Math.min(this.opts.throttleDelayMs ?? 1000, outcome.retryAfterSeconds * 1000));
+    return outcome;
   }
 
-  private async review(key: string, token: string): Promise<TokenOutcome> {
+  private async review(key: string, token: string, source: string): Promise<TokenOutcome> {
     const { cache, metrics, health, logger } = this.opts;
+    const spent = this.opts.budget?.take(source);
+    if (spent && !spent.ok) {
+      metrics?.tokenReviewsThrottled.inc({ scope: spent.scope });
+      const whose = spent.scope === 'source' ? 'from this address' : 'in all';
+      return { kind: 'throttled', retryAfterSeconds: spent.retryAfterSeconds, message: `too many new bearer tokens to review ${whose}; cached tokens are not affected, retry in ${spent.retryAfterSeconds} s` };
+    }
     if (health?.unreachable) {
       return { kind: 'unavailable', retryAfterSeconds: retryAfterOf(undefined), message: 'the hosted kube-apiserver is unreachable and this token is not cached' };
     }
@@ -86,4 +118,9 @@ export class TokenAuthenticator {
     if (!review.authenticated) logger.debug('bearer token rejected', { reason: review.reason });
     return outcomeOf(review);
   }
+}
+
+function holdBack(ms: number): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -1,5 +1,6 @@
 /** The proxy's own metrics (GET /metrics), on a registry of its own so several proxies can share a process in tests. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ListenerLimitEvents } from '../../common/listener-limits.js';
 import { LoadMetrics } from './load-metrics.js';
 
 export class ProxyMetrics {
@@ -29,6 +30,11 @@ export class ProxyMetrics {
   readonly kasUp: Gauge;
   readonly kasChecks: Counter<'result'>;
   readonly kubeconfigReloads: Counter<'result'>;
+  // Limits before authentication (common/listener-limits.ts, proxy/auth/review-budget.ts).
+  readonly connectionsRefused: Counter<'reason'>;
+  readonly connectionTimeouts: Counter<'kind'>;
+  readonly tokenReviewsThrottled: Counter<'scope'>;
+  readonly tokensRejectedLocally: Counter<'reason'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -158,5 +164,38 @@ export class ProxyMetrics {
       labelNames: ['result'],
       registers,
     });
+    // Limits before authentication.
+    this.connectionsRefused = new Counter({
+      name: 'hcp_metrics_proxy_connections_refused_total',
+      help: 'Connections closed on arrival because a cap was reached, by reason (max_connections, max_connections_per_source).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.connectionTimeouts = new Counter({
+      name: 'hcp_metrics_proxy_connection_timeouts_total',
+      help: 'Connections closed because the caller was too slow, by kind (request: headers or request not received in time, answered 408; handshake: TLS handshake not finished in time).',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.tokenReviewsThrottled = new Counter({
+      name: 'hcp_metrics_proxy_token_reviews_throttled_total',
+      help: 'Requests with an uncached bearer token answered 429 instead of sending a TokenReview, by the budget that was spent (global, source).',
+      labelNames: ['scope'],
+      registers,
+    });
+    this.tokensRejectedLocally = new Counter({
+      name: 'hcp_metrics_proxy_tokens_rejected_locally_total',
+      help: 'Bearer tokens rejected without a TokenReview because they cannot be valid, by reason (not_jwt: not a JWT although audiences are required; expired: JWT exp in the past).',
+      labelNames: ['reason'],
+      registers,
+    });
+  }
+
+  /** Hooks for the HTTPS listener's caps and timeouts. */
+  listenerLimitEvents(): ListenerLimitEvents {
+    return {
+      refused: (reason) => this.connectionsRefused.inc({ reason }),
+      timedOut: (kind) => this.connectionTimeouts.inc({ kind }),
+    };
   }
 }

@@ -52,6 +52,24 @@ describe('proxy command: authentication flags', function () {
     expect(await failure([...base, '--client-ca-file', '/ca.crt', '--authorize-with-sar'])).to.match(/--authorize-with-sar needs --kubeconfig/);
   });
 
+  it('declares the limits before authentication with their defaults, and refuses values that cannot work, naming the flag', async () => {
+    expect(proxyFlags['headers-timeout'].default).to.equal(10);
+    expect(proxyFlags['request-timeout'].default).to.equal(30);
+    expect(proxyFlags['idle-timeout'].default).to.equal(65);
+    expect(proxyFlags['tls-handshake-timeout'].default).to.equal(10);
+    expect(proxyFlags['max-connections'].default).to.equal(1024);
+    expect(proxyFlags['max-connections-per-source'].default).to.equal(256);
+    expect(proxyFlags['token-review-rate'].default).to.equal(20);
+    expect(proxyFlags['token-review-burst'].default).to.equal(40);
+    expect(proxyFlags['token-review-rate-per-source'].default).to.equal(5);
+    expect(proxyFlags['token-review-burst-per-source'].default).to.equal(10);
+    const certs = [...base, '--client-ca-file', '/ca.crt'];
+    expect(await failure([...certs, '--headers-timeout', '20s', '--request-timeout', '5s'])).to.match(/--request-timeout \(5 s\) must not be shorter than --headers-timeout \(20 s\)/);
+    expect(await failure([...certs, '--max-connections', '-1'])).to.match(/--max-connections must be a whole number ≥ 0/);
+    expect(await failure([...certs, '--token-review-burst', '0'])).to.match(/--token-review-burst must be at least 1/);
+    expect(await failure([...certs, '--token-review-rate-per-source', '-2'])).to.match(/--token-review-rate-per-source must be a number of TokenReviews per second ≥ 0/);
+  });
+
   describe('the CLI in a child process', () => {
     let dir: string;
     let kas: FakeKubeApiserver;

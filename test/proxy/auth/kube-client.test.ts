@@ -1,5 +1,5 @@
 /**
- * The proxy's client of the hosted kube-apiserver (through @kubernetes/client-node) against the fake:
+ * The proxy's client of the hosted kube-apiserver (plain node:https) against the fake:
  * kubeconfig forms, credentials re-read on rotation, failures classified, audiences honoured.
  */
 import { expect } from 'chai';
@@ -102,6 +102,34 @@ describe('auth: hosted kube-apiserver client', function () {
       expect(() => loadKubeconfig(write(doc({ token: 'x' }, { 'certificate-authority': 'ca.crt' })))).to.throw(/has no server/);
       expect(() => loadKubeconfig(write(doc({ tokenFile: 'nope' })))).to.throw(/cannot read tokenFile .*nope/);
       expect(() => loadKubeconfig(write({ ...doc({ token: 'x' }), 'current-context': 'other' }))).to.throw(/context "other" not found/);
+    });
+
+    it('takes inline *-data material, and refuses plugins and settings it cannot honour', async () => {
+      const client = issueCertificate(kas.ca, { commonName: 'metrics-proxy', usages: ['clientAuth'] });
+      const b64 = (s: string) => Buffer.from(s).toString('base64');
+      const c = open(write(doc({ 'client-certificate-data': b64(client.certPem), 'client-key-data': b64(client.keyPem) }, { server: kas.url, 'certificate-authority-data': b64(kas.ca.certPem) })));
+      expect((await c.tokenReview({ token: 'alice-token' })).authenticated).to.equal(true);
+      expect(() => loadKubeconfig(write(doc({ exec: { command: 'get-token' } })))).to.throw(/uses exec, which this proxy does not run/);
+      const skip = loadKubeconfig(write(doc({ username: 'admin', password: 'pw' }, { server: `${kas.url}/`, 'insecure-skip-tls-verify': true, 'tls-server-name': 'kube-apiserver' })));
+      expect(skip).to.deep.include({ server: kas.url, authorization: `Basic ${b64('admin:pw')}` });
+      expect(skip.tls).to.deep.include({ rejectUnauthorized: false, servername: 'kube-apiserver', ca: undefined });
+      expect(() => loadKubeconfig(write(doc({ token: 'x' }, { server: 'http://127.0.0.1:1' })))).to.throw(/server must be https:\/\//);
+      expect(() => loadKubeconfig(write(doc({ 'client-certificate-data': b64(client.certPem) }, { server: kas.url })))).to.throw(/needs both a client certificate and its key/);
+    });
+
+    it('the proxy never loads @kubernetes/client-node or cdk8s (they cost most of its memory)', async () => {
+      const { spawnSync } = await import('node:child_process');
+      const { fileURLToPath, pathToFileURL } = await import('node:url');
+      const hooks = join(dir, 'hooks.mjs');
+      writeFileSync(hooks, "export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.includes('/node_modules/')) process.stderr.write('LOADED ' + r.url + '\\n'); return r; }\n");
+      const register = join(dir, 'register.mjs');
+      writeFileSync(register, `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+      const command = fileURLToPath(new URL('../../../proxy/command.js', import.meta.url));
+      const run = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, '--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(command).href)})`], { encoding: 'utf8' });
+      expect(run.status, run.stderr).to.equal(0);
+      const packages = new Set([...run.stderr.matchAll(/^LOADED .*\/node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((m) => m[1]));
+      expect([...packages]).to.include.members(['express', 'prom-client', 'yaml']); // the hook sees what is loaded
+      expect([...packages].filter((p) => /^@kubernetes\/|^cdk8s|^constructs$|^node-forge$/.test(p))).to.deep.equal([]);
     });
 
     it('never quotes the file in a YAML error (the line could be a token)', () => {
