@@ -63,6 +63,17 @@ function scrape(url: string, agent: https.Agent): Promise<Answer> {
   });
 }
 
+function ping(url: string, agent: https.Agent): Promise<void> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(url, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      })
+      .on('error', reject);
+  });
+}
+
 /** Peak VmRSS while `work` runs, sampled every 10 ms. */
 async function peakRss<T>(proxy: ProxyProcess, work: () => Promise<T>): Promise<[T, number]> {
   let peak = proxy.memory().rss;
@@ -144,6 +155,9 @@ export async function runConcurrencyBench(opts: ConcurrencyOptions): Promise<Sec
         await scrape(url, agent);
         let peakAll = 0;
         for (const c of shared ? opts.levels : opts.levels.filter((l) => l >= 10)) {
+          // Connections first, as N Prometheus servers keep theirs open: the round measures scrapes, not
+          // TLS handshakes (which this process, also serving the pods, would answer late).
+          await Promise.all(Array.from({ length: c }, () => ping(`${proxy.url}/healthz`, agent)));
           await settle(500);
           const [answers, peak] = await peakRss(proxy, () => Promise.all(Array.from({ length: c }, () => scrape(url, agent))));
           peakAll = Math.max(peakAll, peak);

@@ -49,7 +49,7 @@ export interface PodScraper {
    * next scrapes refill them. Blocks this scraper did not hand out are ignored.
    */
   recycle(blocks: readonly ArrayBuffer[]): void;
-  /** Let go of pooled output blocks (the proxy has been idle). */
+  /** The proxy has been idle: give memory back (pooled output blocks; idle worker threads stop). */
   trim(): void;
   /** Pods waiting for a free worker (the proxy's own queue), where there is one. */
   readonly queued?: number;

@@ -6,6 +6,10 @@
  * proxy's own queue, and a pod's timeout starts only when it runs: time spent waiting for a worker
  * is never charged to the pod (DESIGN §10). A pod still waiting at its task's `startBy` fails as
  * `queued`, which the fan-out answers with 503 rather than a false `up 0`.
+ *
+ * Workers start with the first scrape and stop after `idleTrimMs` without one: a worker's isolate,
+ * JIT code and block pool are tens of MB, and one proxy runs per hosted cluster (hundreds per
+ * management cluster), so an idle proxy keeps only its main thread (DESIGN §9: ready and after-load RSS).
  */
 import { Worker } from 'node:worker_threads';
 import { errorMessage } from '../../common/errors.js';
@@ -42,6 +46,8 @@ interface Entry {
 interface Slot {
   worker: Worker;
   inflight: Map<number, Entry>;
+  /** Stopped on purpose (idle): its exit is not a loss. */
+  retired: boolean;
 }
 
 export interface WorkerPoolOptions {
@@ -72,7 +78,11 @@ export class WorkerPoolScraper implements PodScraper {
   ) {
     this.maxActive = Math.max(1, opts.maxActivePerWorker ?? DEFAULT_MAX_ACTIVE_PER_WORKER);
     this.idle = new IdleTrimmer(() => this.trim(), opts.idleTrimMs);
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  /** Workers running now (none before the first scrape and after an idle spell). */
+  get running(): number {
+    return this.slots.length;
   }
 
   /** Pods waiting for a worker (the proxy's own queue). */
@@ -82,6 +92,7 @@ export class WorkerPoolScraper implements PodScraper {
 
   scrape(task: PodScrapeTask, sink?: PodScrapeSink, signal?: AbortSignal): Promise<PodScrapeResult> {
     if (this.active++ === 0) this.idle.busy();
+    if (this.slots.length === 0 && !this.closing) for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
     return new Promise<PodScrapeResult>((resolve) => {
       const entry: Entry = {
         id: this.nextId++,
@@ -112,9 +123,20 @@ export class WorkerPoolScraper implements PodScraper {
     this.broadcast({ kind: 'prune', liveIds: [...liveIds] });
   }
 
-  /** Every worker lets go of its pooled blocks and collects garbage; so does this thread. */
+  /**
+   * Idle: stop the workers that have nothing in hand (their isolates, JIT code and pooled blocks go with
+   * them; the next scrape starts new ones), let the others drop their pooled blocks, and collect here.
+   */
   trim(): void {
-    this.broadcast({ kind: 'trim' });
+    for (const slot of [...this.slots]) {
+      if (slot.inflight.size > 0) {
+        slot.worker.postMessage({ kind: 'trim' } satisfies WorkerRequest);
+        continue;
+      }
+      slot.retired = true;
+      this.slots.splice(this.slots.indexOf(slot), 1);
+      void slot.worker.terminate();
+    }
     collectGarbage();
   }
 
@@ -188,7 +210,7 @@ export class WorkerPoolScraper implements PodScraper {
 
   private spawn(): Slot {
     const worker = new Worker(new URL('./worker-main.js', import.meta.url));
-    const slot: Slot = { worker, inflight: new Map() };
+    const slot: Slot = { worker, inflight: new Map(), retired: false };
     worker.on('message', (reply: WorkerReply) => {
       const entry = slot.inflight.get(reply.id);
       if (!entry) return;
@@ -210,7 +232,7 @@ export class WorkerPoolScraper implements PodScraper {
     });
     let dead = false;
     const lost = (why: string) => {
-      if (dead) return;
+      if (dead || slot.retired) return;
       dead = true;
       // Every pod the worker had in hand fails; the scrape still answers, with their `up 0`.
       for (const entry of slot.inflight.values()) this.settle(entry, failedResult(entry.task.pod, 'internal', `scrape worker ${why}`));

@@ -107,4 +107,40 @@ describe('scrape worker pool', function () {
     const r = await pool.scrape(task(pods[0]!, { rules: { key: 'keep-g', configs: [{ sourceLabels: ['__name__'], regex: 'g', action: 'keep' }] } }));
     expect(renderToString(mergePods([r.exposition!]), 'text')).to.equal('# HELP g G.\n# TYPE g gauge\ng{job="c",pod="p1"} 3\n');
   });
+
+  it('starts its workers with the first scrape and stops them when idle; the next scrape starts them again', async () => {
+    const idle = new WorkerPoolScraper(2, memoryLogger(), { idleTrimMs: 50 });
+    try {
+      expect(idle.running).to.equal(0);
+      expect((await idle.scrape(task(pods[0]!))).ok).to.equal(true);
+      expect(idle.running).to.equal(2);
+      for (let i = 0; i < 200 && idle.running > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(idle.running).to.equal(0);
+      const again = await idle.scrape(task(pods[1]!));
+      expect(again.ok, again.failure?.message).to.equal(true);
+      expect(idle.running).to.equal(2);
+    } finally {
+      await idle.close();
+    }
+  });
+
+  it('runs at most maxActivePerWorker pods per worker; a pod that cannot start by its startBy fails as queued', async () => {
+    const one = new WorkerPoolScraper(1, memoryLogger(), { maxActivePerWorker: 1 });
+    const hung = await startSimulatedPod({ name: 'hung', ip: '127.0.96.9', port: 0, body: BODY, behaviour: 'hang' });
+    try {
+      // The hung pod holds the only slot; the next pod waits in the proxy's queue, not in its own timeout.
+      const first = one.scrape(task(hung, { timeoutMs: 2000 }));
+      const queued = await one.scrape(task(pods[0]!, { startBy: Date.now() + 100 }));
+      expect(queued.ok).to.equal(false);
+      expect(queued.failure?.reason).to.equal('queued');
+      expect(one.queued).to.equal(0);
+      expect((await first).failure?.reason).to.equal('timeout');
+      // Once the slot is free, a queued pod runs and is not charged for its wait.
+      const waiting = one.scrape(task(pods[1]!, { timeoutMs: 5000 }));
+      expect((await waiting).ok).to.equal(true);
+    } finally {
+      await one.close();
+      await hung.close();
+    }
+  });
 });
