@@ -8,7 +8,7 @@
  * scrapes off, so the memory budget and its queue do the work.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
+import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -17,7 +17,7 @@ import { mintLocalCertificates } from '../demo/certs.js';
 import { renderKubeApiserverMetrics, startSimulatedPod, startStaticResolver, type SimulatedPod } from '../demo/sim/index.js';
 import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
 import { met, type Row, type Section } from './report.js';
-import { fmt, median, msSince, settle } from './stats.js';
+import { fmt, median, settle } from './stats.js';
 
 export interface ConcurrencyOptions {
   levels: number[];
@@ -41,36 +41,25 @@ interface Answer {
   anyDown: boolean;
 }
 
-function scrape(url: string, agent: https.Agent): Promise<Answer> {
+/**
+ * One scrape by its own `curl` process, as separate Prometheus servers would: a client sharing this
+ * process with the simulated pods (and inflating every answer) would measure itself, not the proxy.
+ */
+function scrape(url: string, caFile: string, out: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    https
-      .get(url, { agent, headers: { 'accept-encoding': 'gzip', 'x-prometheus-scrape-timeout-seconds': String(SCRAPE_TIMEOUT_SECONDS) } }, (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (b: Buffer) => parts.push(b));
-        res.on('end', () => {
-          const ms = msSince(t0);
-          if (res.statusCode !== 200) return resolve({ status: res.statusCode ?? 0, ms, allUp: false, anyDown: false });
-          let body = Buffer.concat(parts);
-          if (res.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-          const text = body.toString('utf8');
-          const ups = [...text.matchAll(/^up\{[^\n]*\} (\d)$/gm)].map((m) => m[1]);
-          resolve({ status: 200, ms, allUp: ups.length === POD_IPS.length && ups.every((u) => u === '1'), anyDown: ups.includes('0') });
-        });
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
-}
-
-function ping(url: string, agent: https.Agent): Promise<void> {
-  return new Promise((resolve, reject) => {
-    https
-      .get(url, { agent }, (res) => {
-        res.resume();
-        res.on('end', () => resolve());
-      })
-      .on('error', reject);
+    const args = ['-s', '-o', out, '--cacert', caFile, '-H', 'Accept-Encoding: gzip', '-H', `X-Prometheus-Scrape-Timeout-Seconds: ${SCRAPE_TIMEOUT_SECONDS}`, '-w', '%{http_code} %{time_total}', url];
+    execFile('curl', args, (err, stdout) => {
+      if (err) return reject(new Error(`curl ${url}: ${err.message}`));
+      const [code, seconds] = stdout.trim().split(' ');
+      const status = Number(code);
+      const ms = Number(seconds) * 1000;
+      if (status !== 200) return resolve({ status, ms, allUp: false, anyDown: false });
+      let body = readFileSync(out);
+      if (body[0] === 0x1f && body[1] === 0x8b) body = gunzipSync(body);
+      rmSync(out, { force: true });
+      const ups = [...body.toString('utf8').matchAll(/^up\{[^\n]*\} (\d)$/gm)].map((m) => m[1]);
+      resolve({ status: 200, ms, allUp: ups.length === POD_IPS.length && ups.every((u) => u === '1'), anyDown: ups.includes('0') });
+    });
   });
 }
 
@@ -151,20 +140,16 @@ export async function runConcurrencyBench(opts: ConcurrencyOptions): Promise<Sec
         const ready = proxy.memory().rss;
         const url = `${proxy.url}/metrics/${COMPONENT}`;
         // One warm-up scrape: the first scrape of a fresh proxy pays for JIT and new blocks.
-        const agent = new https.Agent({ keepAlive: true, ca, maxSockets: 64 });
-        await scrape(url, agent);
+        const out = (i: number) => join(dir, `answer-${i}`);
+        await scrape(url, certs.caFile, out(0));
         let peakAll = 0;
         for (const c of shared ? opts.levels : opts.levels.filter((l) => l >= 10)) {
-          // Connections first, as N Prometheus servers keep theirs open: the round measures scrapes, not
-          // TLS handshakes (which this process, also serving the pods, would answer late).
-          await Promise.all(Array.from({ length: c }, () => ping(`${proxy.url}/healthz`, agent)));
           await settle(500);
-          const [answers, peak] = await peakRss(proxy, () => Promise.all(Array.from({ length: c }, () => scrape(url, agent))));
+          const [answers, peak] = await peakRss(proxy, () => Promise.all(Array.from({ length: c }, (_v, i) => scrape(url, certs.caFile, out(i)))));
           peakAll = Math.max(peakAll, peak);
           rounds.push({ set, concurrency: c, shared, answers, peakRss: peak });
           log(`concurrency: ${set} ×${c}${shared ? '' : ' (no sharing)'}: p50 ${fmt.ms(median(answers.map((a) => a.ms)))}, ${answers.filter((a) => a.allUp).length}/${c} all up, ${answers.filter((a) => a.status === 503).length} × 503, peak RSS ${fmt.mb(peak)}`);
         }
-        agent.destroy();
         log(`concurrency: waiting ${opts.afterSeconds} s with no load ...`);
         await settle(opts.afterSeconds * 1000);
         memory.push({ set: `${set}${shared ? '' : ' (no sharing)'}`, ready, after: proxy.memory().rss, peak: peakAll });
@@ -216,7 +201,7 @@ function report(rounds: Round[], memory: { set: string; ready: number; after: nu
       `3 simulated kube-apiserver pods (plain http on ${POD_IPS.join(', ')}, ${fmt.mb(totalBytes)} of bodies in all, served uncompressed) behind the proxy CLI in its own process ` +
         '(default flags: scrape workers, memory budget from the cgroup limit or 512 MiB, identical scrapes shared). Each round fires N scrapes at once as Prometheus sends them ' +
         `(\`Accept-Encoding: gzip\`, \`X-Prometheus-Scrape-Timeout-Seconds: ${SCRAPE_TIMEOUT_SECONDS}\`) and reads every answer fully; one warm-up scrape per proxy. ` +
-        'Peak RSS is VmRSS sampled every 10 ms during the round. "All up" counts 200 answers with all 3 pods `up 1`; the pods are healthy, so any `up 0` would be false.',
+        'Each scrape is its own `curl` process (the benchmark process also serves the pods; a client inside it would measure itself). Peak RSS is VmRSS sampled every 10 ms during the round. "All up" counts 200 answers with all 3 pods `up 1`; the pods are healthy, so any `up 0` would be false.',
     ],
     rows,
     notes: [

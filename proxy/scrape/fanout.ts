@@ -49,6 +49,8 @@ export interface FanoutSummary {
   pods: PodScrapeResult[];
   drops: MergeDrop[];
   durationSeconds: number;
+  /** Thread time the pods' parsing took, summed over pods. */
+  parseSeconds: number;
 }
 
 const ACCEPT_OPENMETRICS = 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
@@ -178,7 +180,8 @@ export class Fanout {
     this.checkStart();
     this.done = Promise.all(results).then((pods) => {
       if (!this.aborted) this.close(pods, targets);
-      return { pods, drops: this.merge.drops, durationSeconds: Number(process.hrtime.bigint() - begun) / 1e9 };
+      const parseSeconds = pods.reduce((n, p) => n + (p.parseSeconds ?? 0), 0);
+      return { pods, drops: this.merge.drops, durationSeconds: Number(process.hrtime.bigint() - begun) / 1e9, parseSeconds };
     });
   }
 

@@ -79,6 +79,8 @@ export interface PodScrapeResult {
   wireBytes: number;
   /** Bytes after decompression. */
   bodyBytes: number;
+  /** Thread time spent parsing the body (what a scrape of this pod costs the proxy's CPU, roughly). */
+  parseSeconds?: number;
 }
 
 class ScrapeFailure extends Error {
@@ -111,6 +113,7 @@ export function scrapePod(opts: PodScrapeOptions): Promise<PodScrapeResult> {
   const started = process.hrtime.bigint();
   let wireBytes = 0;
   let bodyBytes = 0;
+  let parseNs = 0n;
   return new Promise<PodScrapeResult>((resolve) => {
     let settled = false;
     let req: http.ClientRequest | undefined;
@@ -142,6 +145,7 @@ export function scrapePod(opts: PodScrapeOptions): Promise<PodScrapeResult> {
         durationSeconds: elapsed(),
         wireBytes,
         bodyBytes,
+        parseSeconds: Number(parseNs) / 1e9,
       });
     };
     const startTimer = () => {
@@ -224,6 +228,7 @@ export function scrapePod(opts: PodScrapeOptions): Promise<PodScrapeResult> {
           return;
         }
         try {
+          const t0 = process.hrtime.bigint();
           parser.push(b);
           if (sink) {
             ship(false);
@@ -231,6 +236,7 @@ export function scrapePod(opts: PodScrapeOptions): Promise<PodScrapeResult> {
             clearTimeout(idle);
             idle = setTimeout(idleShip, IDLE_SHIP_MS);
           }
+          parseNs += process.hrtime.bigint() - t0;
         } catch (err) {
           finish(undefined, parseFailure(err));
         }

@@ -4,12 +4,14 @@
  * what its caller has not read yet); scrapes beyond the budget wait in a bounded FIFO queue, each no
  * longer than its own deadline, and are then refused (503 with Retry-After) — never an OOM kill.
  *
- * Time is budgeted too: scrapes running together share the CPU, so each is admitted only if the
- * fan-outs already running plus its own (each path's fastest recent fan-out) fit in what is left of
- * its deadline. Otherwise the pods of every scrape would be read too slowly and reported down while
- * they were fine: a false `up 0`, where an honest 503 is right.
+ * CPU time is budgeted too: scrapes running together share the cores, so each is admitted only if
+ * the work of the fan-outs already running plus its own (each path's cheapest recent one: pod parsing
+ * time, times a factor for merging, gzip and TLS, spread over the cores) fits in what is left of its
+ * deadline. Otherwise the pods of every scrape would be read too slowly and reported down while they
+ * were fine: a false `up 0`, where an honest 503 is right.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 /** Without a readable container limit (a laptop, a test). */
 export const DEFAULT_BUDGET_BYTES = 512 * 1024 * 1024;
@@ -20,8 +22,10 @@ export const INITIAL_ESTIMATE_PER_POD = 8 * 1024 * 1024;
 export const DEFAULT_MAX_QUEUE = 64;
 /** Share of a scrape's remaining deadline that the running fan-outs' time may fill (the rest is slack for what estimates miss). */
 export const DEADLINE_SHARE = 0.7;
-/** Fan-out durations remembered per path; the fastest is the estimate (slower ones ran beside others). */
+/** CPU costs remembered per path; the cheapest is the estimate. */
 const DURATIONS_KEPT = 8;
+/** A scrape's CPU work per second of pod parsing: parsing, plus merging, gzip and TLS on the other threads. */
+export const WORK_PER_PARSE_SECOND = 2.5;
 
 /** The container's memory limit from cgroup v2 or v1, if there is one. */
 export function cgroupMemoryLimit(read: (path: string) => string = (p) => readFileSync(p, 'utf8')): number | undefined {
@@ -50,8 +54,8 @@ export interface Ticket {
   readonly reserved: number;
   /** Report what the scrape holds now (its peak is learnt for the next scrape of the same key). */
   observe(heldBytes: number): void;
-  /** Report how long its fan-out took (learnt as the path's time). */
-  took(seconds: number): void;
+  /** Report the thread time its pods' parsing took (learnt as the path's cost). */
+  took(parseSeconds: number): void;
   /** The scrape is over: its reservation goes back to the budget. */
   release(): void;
 }
@@ -69,6 +73,8 @@ interface Waiter {
 export interface AdmissionOptions {
   budgetBytes: number;
   maxQueue?: number;
+  /** Cores the scrape work spreads over (default: availableParallelism()). */
+  cores?: number;
   now?: () => number;
 }
 
@@ -76,7 +82,8 @@ export class Admission {
   readonly budgetBytes: number;
   private readonly maxQueue: number;
   private reservedBytes = 0;
-  private reservedSeconds = 0;
+  /** Work (seconds of the whole machine) and deadline of each admitted scrape. */
+  private readonly running = new Set<{ work: number; deadline: number }>();
   private active = 0;
   private readonly durations = new Map<string, number[]>();
   private readonly queue: Waiter[] = [];
@@ -86,8 +93,11 @@ export class Admission {
   /** Seconds each admitted scrape waited, for the queue-time histogram. */
   onAdmit: ((waitedSeconds: number) => void) | undefined;
 
+  private readonly cores: number;
+
   constructor(opts: AdmissionOptions) {
     this.budgetBytes = Math.max(1, opts.budgetBytes);
+    this.cores = Math.max(1, opts.cores ?? availableParallelism());
     this.maxQueue = opts.maxQueue ?? DEFAULT_MAX_QUEUE;
     this.now = opts.now ?? Date.now;
   }
@@ -102,16 +112,16 @@ export class Admission {
     return this.learnt.get(key) ?? Math.max(1, pods) * INITIAL_ESTIMATE_PER_POD;
   }
 
-  /** How long a fan-out of `key` takes when it has the machine to itself, as far as known (0: not yet). */
+  /** Wall-clock seconds a fan-out of `key` occupies the machine for, as far as known (0: not yet). */
   expectedSeconds(key: string): number {
     const d = this.durations.get(key);
-    return d && d.length > 0 ? Math.min(...d) : 0;
+    return d && d.length > 0 ? (Math.min(...d) * WORK_PER_PARSE_SECOND) / this.cores : 0;
   }
 
   /** Admit now if the budget allows, else wait in the queue until `deadline` (ms, same clock as `now`). */
   admit(key: string, bytes: number, deadline: number): Promise<Ticket | AdmissionRefusal> {
     const seconds = this.expectedSeconds(key);
-    if (this.queue.length === 0 && this.fits(bytes, seconds, deadline)) return Promise.resolve(this.grant(key, bytes, seconds, this.now()));
+    if (this.queue.length === 0 && this.fits(bytes, seconds, deadline)) return Promise.resolve(this.grant(key, bytes, seconds, deadline, this.now()));
     if (this.queue.length >= this.maxQueue) return Promise.resolve('queue_full');
     return new Promise((resolve) => {
       const waiter: Waiter = {
@@ -134,13 +144,28 @@ export class Admission {
   /** A scrape bigger than the whole budget still runs, alone. */
   private fits(bytes: number, seconds: number, deadline: number): boolean {
     if (this.active === 0) return true;
-    const left = Math.max(0, deadline - this.now()) / 1000;
-    return this.reservedBytes + bytes <= this.budgetBytes && this.reservedSeconds + seconds <= left * DEADLINE_SHARE;
+    if (this.reservedBytes + bytes > this.budgetBytes) return false;
+    // Processor sharing: while a scrape of work w runs, each other one takes at most w of the machine
+    // from it. The new scrape must finish in its deadline, and must not push a running one past its own.
+    const now = this.now();
+    const limit = (d: number) => (Math.max(0, d - now) / 1000) * DEADLINE_SHARE;
+    const load = (w: number, self?: object) => {
+      let l = w;
+      for (const r of this.running) if (r !== self) l += Math.min(r.work, w);
+      return l;
+    };
+    if (load(seconds) > limit(deadline)) return false;
+    for (const r of this.running) {
+      const before = load(r.work, r);
+      if (before <= limit(r.deadline) && before + Math.min(seconds, r.work) > limit(r.deadline)) return false;
+    }
+    return true;
   }
 
-  private grant(key: string, bytes: number, seconds: number, enqueuedAt: number): Ticket {
+  private grant(key: string, bytes: number, seconds: number, deadline: number, enqueuedAt: number): Ticket {
     this.reservedBytes += bytes;
-    this.reservedSeconds += seconds;
+    const slot = { work: seconds, deadline };
+    this.running.add(slot);
     this.active++;
     this.onAdmit?.((this.now() - enqueuedAt) / 1000);
     let peak = 0;
@@ -161,7 +186,7 @@ export class Admission {
         if (released) return;
         released = true;
         this.reservedBytes -= bytes;
-        this.reservedSeconds -= seconds;
+        this.running.delete(slot);
         this.active--;
         // Next time, reserve what this one held at most, with room to spare.
         if (peak > 0) this.learnt.set(key, Math.ceil(peak * 1.25));
@@ -177,7 +202,7 @@ export class Admission {
       if (!this.fits(w.bytes, w.seconds, w.deadline)) return;
       this.queue.shift();
       clearTimeout(w.timer);
-      w.resolve(this.grant(w.key, w.bytes, w.seconds, w.enqueuedAt));
+      w.resolve(this.grant(w.key, w.bytes, w.seconds, w.deadline, w.enqueuedAt));
     }
   }
 }

@@ -239,7 +239,7 @@ export class ScrapeHandler {
     const allLeft = new Promise<void>((resolve) => (readersGone = resolve));
     flight.answer.onIdle = readersGone;
     void fanout.done.then((summary) => {
-      ticket.took(summary.durationSeconds);
+      ticket.took(summary.parseSeconds);
       this.record(flight.component, summary);
     });
     void Promise.all([fanout.done, allLeft]).then(() => {

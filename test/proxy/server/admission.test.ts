@@ -53,6 +53,23 @@ describe('proxy/server/admission: the memory budget of in-flight scrapes', () =>
     expect(a.estimate('/metrics/etcd', 3)).to.equal(5000);
   });
 
+  it('budgets CPU time: a scrape runs beside others only if their work and its own fit in its remaining deadline', async () => {
+    const a = new Admission({ budgetBytes: 1 << 30, cores: 1 });
+    // Nothing learnt yet: no time is reserved.
+    const first = (await a.admit('/metrics/kas', 1, far())) as Ticket;
+    first.took(1); // one second of parsing: 2.5 s of work on one core
+    first.release();
+    expect(a.expectedSeconds('/metrics/kas')).to.equal(2.5);
+    const t1 = (await a.admit('/metrics/kas', 1, Date.now() + 10_000)) as Ticket;
+    // 2.5 + 2.5 s of work fit in 70 % of 10 s, not of 3 s.
+    const t2 = (await a.admit('/metrics/kas', 1, Date.now() + 10_000)) as Ticket;
+    expect(await a.admit('/metrics/kas', 1, Date.now() + 3000 - 2900)).to.equal('deadline');
+    // Cheap paths are not held up by an expensive one.
+    const cheap = (await a.admit('/metrics/etcd', 1, Date.now() + 500)) as Ticket;
+    cheap.took(0.001);
+    for (const t of [t1, t2, cheap]) t.release();
+  });
+
   it('reports how long admitted scrapes waited', async () => {
     const a = new Admission({ budgetBytes: 10 });
     const waits: number[] = [];
