@@ -164,14 +164,19 @@ export const managementSpec: ChartSpec<P> = {
       ],
     },
   ],
-  // The hosted kubeconfig may only be given when something uses it.
-  finalize: (p) => (authModes(p).includes('bearerToken') || p.authorizeWithSar ? { ...p, hostedKubeconfig: { secret: T.kubeconfigSecret, key: T.kubeconfigKey } } : p),
+  finalize: (p) => {
+    // The hosted kubeconfig may only be given when something uses it; the health port only in watch mode.
+    let out = authModes(p).includes('bearerToken') || p.authorizeWithSar ? { ...p, hostedKubeconfig: { secret: T.kubeconfigSecret, key: T.kubeconfigKey } } : p;
+    if (p.generator?.mode !== 'job') out = setPath(out, 'generator.healthPort', T.healthPort);
+    return out;
+  },
   synth: (props) => {
     const chart = new HostedClusterMetrics(new App({ outdir: '.' }), props);
     // The Job's name ends in a hash of its pod template; the chart computes it (see `rewrite`).
     return (chart.toJson() as Record<string, Json>[]).map((o) => (o.kind === 'Job' ? { ...o, metadata: { ...(o.metadata as Record<string, Json>), name: T.jobName } } : o));
   },
-  idOf: (o) => `${String(o.kind)}/${String((o.metadata as Record<string, Json>).name)}`,
+  // One Job at most, whatever its hashed name.
+  idOf: (o) => (o.kind === 'Job' ? `Job/${COMPONENT_NAMES.generator}` : `${String(o.kind)}/${String((o.metadata as Record<string, Json>).name)}`),
   sentinels: [
     { kind: 'scalar', token: T.jobName, expr: `printf "%s-%s" ${JSON.stringify(COMPONENT_NAMES.generator)} (include ${JSON.stringify(HELPERS.jobHash)} $)` },
     { kind: 'scalar', token: T.name, expr: HELPERS.name },

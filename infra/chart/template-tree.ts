@@ -65,7 +65,7 @@ export type Item =
   /** Items of a list from a Helm expression. */
   | { readonly spread: string }
   /** One item per element of a list: `$<var>` is the element inside `value`. */
-  | { readonly range: string; readonly variable: string; readonly value: Node };
+  | { readonly range: string; readonly variable: string; readonly value: Node; readonly cond?: string };
 
 export function literal(v: Json): Node {
   if (Array.isArray(v)) return { t: 'list', items: v.map((x) => ({ value: literal(x) })) };
@@ -353,6 +353,7 @@ function replace(n: Node, sentinels: readonly Sentinel[]): Found {
     }
     case 'map': {
       const entries: Entry[] = [];
+      const ranges: string[] = [];
       for (const e of n.entries) {
         if (!('key' in e)) {
           entries.push(e);
@@ -364,12 +365,13 @@ function replace(n: Node, sentinels: readonly Sentinel[]): Found {
           continue;
         }
         const f = replace(e.value, sentinels);
+        ranges.push(...f.ranges);
         const conds = [...(e.cond ? [e.cond] : []), ...f.optional];
         entries.push({ key: e.key, value: f.node, ...(conds.length ? { cond: conds.length === 1 ? conds[0]! : `and ${conds.map(paren).join(' ')}` } : {}) });
       }
       // A map that is nothing but one spread: the entry holding it exists only when the spread has keys.
       const only = entries.length === 1 && 'spread' in entries[0]! ? [entries[0].spread] : [];
-      return { node: { t: 'map', entries }, optional: only, ranges: [] };
+      return { node: { t: 'map', entries }, optional: only, ranges: [...new Set(ranges)] };
     }
     case 'list': {
       const items: Item[] = [];
@@ -387,9 +389,9 @@ function replace(n: Node, sentinels: readonly Sentinel[]): Found {
         const f = replace(i.value, sentinels);
         const conds = [...(i.cond ? [i.cond] : []), ...f.optional];
         const cond = conds.length ? { cond: conds.length === 1 ? conds[0]! : `and ${conds.map(paren).join(' ')}` } : {};
-        if (f.ranges.length > 0) {
-          if (conds.length) throw new Error('a repeated list item cannot also be conditional');
-          items.push({ range: f.ranges[0]!, variable: '$item', value: f.node });
+        if (f.ranges.length > 1) throw new Error(`a list item repeats over two lists (${f.ranges.join(', ')})`);
+        if (f.ranges.length === 1) {
+          items.push({ range: f.ranges[0]!, variable: '$item', value: f.node, ...cond });
         } else {
           items.push({ value: f.node, ...cond });
         }
@@ -475,7 +477,7 @@ function emitItems(items: readonly Item[], ind: number): string {
   return items
     .map((i) => {
       if ('spread' in i) return `\n${pad}{{- with ${i.spread} }}{{ toYaml . | nindent ${ind} }}{{- end }}`;
-      if ('range' in i) return `\n${pad}{{- range ${i.variable} := ${i.range} }}${emitItem(i.value, ind)}\n${pad}{{- end }}`;
+      if ('range' in i) return guarded(i.cond, `\n${pad}{{- range ${i.variable} := ${i.range} }}${emitItem(i.value, ind)}\n${pad}{{- end }}`, ind);
       return guarded(i.cond, emitItem(i.value, ind), ind);
     })
     .join('');
