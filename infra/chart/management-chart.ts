@@ -87,6 +87,7 @@ function oneOf(id: string, path: string, values: readonly string[], expr: string
 }
 const authModes = (p: P) => (p.authModes ?? ['bearerToken']) as string[];
 export const SELF_MONITOR_ON = `kindIs "map" ${V}.selfMonitor`;
+const SELF_MONITOR_LABELS = `(dig "labels" dict (${V}.selfMonitor | default dict))`;
 const selfMonitorKind = `(dig "kind" "ServiceMonitor" ${V}.selfMonitor)`;
 
 export const managementSpec: ChartSpec<P> = {
@@ -195,8 +196,9 @@ export const managementSpec: ChartSpec<P> = {
     { kind: 'mapSpread', key: T.nodeSelector, expr: `${V}.placement.nodeSelector` },
     { kind: 'listSpread', item: { key: T.toleration, operator: 'Exists' }, expr: `${V}.placement.tolerations` },
     { kind: 'optional', token: T.priorityClass, expr: `${V}.placement.priorityClassName` },
-    { kind: 'mapSpread', key: T.labels, expr: `${V}.labels` },
-    { kind: 'mapSpread', key: T.routeLabels, expr: `${V}.proxy.routeLabels` },
+    // On the monitor, selfMonitor.labels win over the cluster labels; on the Route, the cluster labels win over routeLabels.
+    { kind: 'mapSpread', key: T.labels, expr: `${V}.labels`, yieldsTo: [SELF_MONITOR_LABELS] },
+    { kind: 'mapSpread', key: T.routeLabels, expr: `${V}.proxy.routeLabels`, yieldsTo: [`${V}.labels`] },
     { kind: 'mapSpread', key: T.routeAnnotations, expr: `${V}.proxy.routeAnnotations` },
     { kind: 'optional', token: T.staleAfter, expr: `${V}.resolver.staleAfter` },
     { kind: 'scalar', token: T.healthPort, expr: `int ${V}.generator.healthPort`, inStrings: true },
@@ -206,7 +208,7 @@ export const managementSpec: ChartSpec<P> = {
     { kind: 'subtree', match: RESOURCES.generator, expr: `${V}.generator.resources` },
     { kind: 'scalar', token: T.selfInterval, expr: `dig "interval" "30s" ${V}.selfMonitor` },
     { kind: 'scalar', token: T.selfCert, expr: `${V}.selfMonitor.clientCertSecret` },
-    { kind: 'mapSpread', key: T.selfLabels, expr: `dig "labels" dict ${V}.selfMonitor` },
+    { kind: 'mapSpread', key: T.selfLabels, expr: SELF_MONITOR_LABELS },
     { kind: 'scalar', token: T.guestNamespace, expr: `${V}.guest.namespace` },
     { kind: 'scalar', token: T.guestKubeconfigSecret, expr: `${V}.guest.kubeconfig.secret` },
     { kind: 'scalar', token: T.guestKubeconfigKey, expr: `${V}.guest.kubeconfig.key | default ${JSON.stringify(RUNTIME_OBJECTS.hostedKubeconfigKey)}` },

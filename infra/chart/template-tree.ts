@@ -57,8 +57,12 @@ export type Node =
 
 export type Entry =
   | { readonly key: string; readonly value: Node; readonly cond?: string }
-  /** Keys of a map from a Helm expression, merged into this map. */
-  | { readonly spread: string };
+  /**
+   * Keys of a map from a Helm expression, merged into this map. Keys the map sets itself win (as in every
+   * construct, which spreads user maps first), as do the keys of the spreads in `yieldsTo`; `helper` names the
+   * template that drops them (see {@link spreadHelper}).
+   */
+  | { readonly spread: string; readonly drop?: { readonly fixed: readonly string[]; readonly yieldsTo: readonly string[]; readonly helper: string } };
 
 export type Item =
   | { readonly value: Node; readonly cond?: string }
@@ -281,7 +285,8 @@ export function mergeVariants<P>(groups: readonly KnobGroup<P>[], variants: read
  * A placeholder value the constructs were synthesized with, and the Helm expression that replaces it:
  * - `scalar`: a string token (also inside longer strings) or a number (inside strings only with `inStrings`);
  * - `optional`: like scalar, but the map entry or list item holding it exists only when the expression is set;
- * - `mapSpread`: a map key whose entry stands for all entries of a map value (labels, nodeSelector);
+ * - `mapSpread`: a map key whose entry stands for all entries of a map value (labels, nodeSelector); where it
+ *   meets the spreads `yieldsTo` in one map, their keys win;
  * - `listSpread`: a list item that stands for all items of a list value (tolerations, command);
  * - `subtree`: a synthesized subtree that stands for a whole value (resources, NetworkPolicy peers);
  *   `optional` then means its entry exists only when the value is set;
@@ -289,7 +294,7 @@ export function mergeVariants<P>(groups: readonly KnobGroup<P>[], variants: read
  */
 export type Sentinel =
   | { readonly kind: 'scalar' | 'optional'; readonly token: string | number; readonly expr: string; readonly inStrings?: boolean }
-  | { readonly kind: 'mapSpread'; readonly key: string; readonly expr: string }
+  | { readonly kind: 'mapSpread'; readonly key: string; readonly expr: string; readonly yieldsTo?: readonly string[] }
   | { readonly kind: 'listSpread'; readonly item: Json; readonly expr: string }
   | { readonly kind: 'subtree'; readonly match: Json; readonly expr: string; readonly optional?: boolean }
   | { readonly kind: 'range'; readonly token: string; readonly expr: string };
@@ -332,7 +337,12 @@ interface Found {
   ranges: string[];
 }
 
-function replace(n: Node, sentinels: readonly Sentinel[]): Found {
+interface Options {
+  /** Named template that merges a spread under the keys that win over it. */
+  readonly spreadHelper: string;
+}
+
+function replace(n: Node, sentinels: readonly Sentinel[], opts: Options): Found {
   const json = toJson(n);
   if (json !== undefined) {
     for (const x of sentinels) {
@@ -348,7 +358,7 @@ function replace(n: Node, sentinels: readonly Sentinel[]): Found {
       return typeof n.v === 'string' ? interpolate(n.v, sentinels) : { node: n, optional: [], ranges: [] };
     }
     case 'switch': {
-      const found = n.cases.map((k) => ({ cond: k.cond, f: replace(k.node, sentinels) }));
+      const found = n.cases.map((k) => ({ cond: k.cond, f: replace(k.node, sentinels, opts) }));
       return { node: { t: 'switch', cases: found.map((k) => ({ ...(k.cond ? { cond: k.cond } : {}), node: k.f.node })) }, optional: found.flatMap((k) => k.f.optional), ranges: found.flatMap((k) => k.f.ranges) };
     }
     case 'map': {
@@ -364,14 +374,22 @@ function replace(n: Node, sentinels: readonly Sentinel[]): Found {
           entries.push({ spread: spread.expr });
           continue;
         }
-        const f = replace(e.value, sentinels);
+        const f = replace(e.value, sentinels, opts);
         ranges.push(...f.ranges);
         const conds = [...(e.cond ? [e.cond] : []), ...f.optional];
         entries.push({ key: e.key, value: f.node, ...(conds.length ? { cond: conds.length === 1 ? conds[0]! : `and ${conds.map(paren).join(' ')}` } : {}) });
       }
       // A map that is nothing but one spread: the entry holding it exists only when the spread has keys.
       const only = entries.length === 1 && 'spread' in entries[0]! ? [entries[0].spread] : [];
-      return { node: { t: 'map', entries }, optional: only, ranges: [...new Set(ranges)] };
+      const fixed = entries.flatMap((e) => ('key' in e ? [e.key] : []));
+      const spreads = entries.flatMap((e) => ('spread' in e ? [e.spread] : []));
+      const withDrops = entries.map((e): Entry => {
+        if (!('spread' in e)) return e;
+        const s = sentinels.find((x) => x.kind === 'mapSpread' && x.expr === e.spread);
+        const yieldsTo = (s && s.kind === 'mapSpread' ? (s.yieldsTo ?? []) : []).filter((w) => spreads.includes(w));
+        return fixed.length || yieldsTo.length ? { spread: e.spread, drop: { fixed, yieldsTo, helper: opts.spreadHelper } } : e;
+      });
+      return { node: { t: 'map', entries: withDrops }, optional: only, ranges: [...new Set(ranges)] };
     }
     case 'list': {
       const items: Item[] = [];
@@ -386,7 +404,7 @@ function replace(n: Node, sentinels: readonly Sentinel[]): Found {
           items.push({ spread: spread.expr });
           continue;
         }
-        const f = replace(i.value, sentinels);
+        const f = replace(i.value, sentinels, opts);
         const conds = [...(i.cond ? [i.cond] : []), ...f.optional];
         const cond = conds.length ? { cond: conds.length === 1 ? conds[0]! : `and ${conds.map(paren).join(' ')}` } : {};
         if (f.ranges.length > 1) throw new Error(`a list item repeats over two lists (${f.ranges.join(', ')})`);
@@ -405,8 +423,23 @@ function replace(n: Node, sentinels: readonly Sentinel[]): Found {
 }
 
 /** Replaces the sentinels in a merged object; the object itself may become conditional (returned as `cond`). */
-export function applySentinels(n: Node, sentinels: readonly Sentinel[]): Node {
-  return replace(n, sentinels).node;
+export function applySentinels(n: Node, sentinels: readonly Sentinel[], opts: Options): Node {
+  return replace(n, sentinels, opts).node;
+}
+
+/**
+ * The named template a chart needs for spreads that yield: `(list <map> <keys to drop> <maps whose keys win>...)`
+ * -> the YAML of what is left, or nothing.
+ */
+export function spreadHelper(name: string): string {
+  return [
+    `{{/* A map's entries minus the keys that win over them: (list map (list key...) winner-map...). */}}`,
+    `{{- define ${JSON.stringify(name)} -}}`,
+    `{{- $out := dict }}{{ $drop := index . 1 }}{{ $winners := slice . 2 }}`,
+    `{{- range $k, $v := index . 0 }}{{ $lost := has $k $drop }}{{ range $w := $winners }}{{ if hasKey $w $k }}{{ $lost = true }}{{ end }}{{ end }}{{ if not $lost }}{{ $_ := set $out $k $v }}{{ end }}{{ end }}`,
+    `{{- if $out }}{{ toYaml $out }}{{ end }}`,
+    `{{- end }}`,
+  ].join('\n');
 }
 
 // --- Emitting ------------------------------------------------------------------------------------------
@@ -466,7 +499,11 @@ function emitEntries(entries: readonly Entry[], ind: number): string {
   const pad = ' '.repeat(ind);
   return entries
     .map((e) => {
-      if ('spread' in e) return `\n${pad}{{- with ${e.spread} }}{{ toYaml . | nindent ${ind} }}{{- end }}`;
+      if ('spread' in e) {
+        if (!e.drop) return `\n${pad}{{- with ${e.spread} }}{{ toYaml . | nindent ${ind} }}{{- end }}`;
+        const args = [paren(e.spread), `(list ${e.drop.fixed.map((k) => JSON.stringify(k)).join(' ')})`, ...e.drop.yieldsTo.map((w) => `(${w} | default dict)`)];
+        return `\n${pad}{{- with include ${JSON.stringify(e.drop.helper)} (list ${args.join(' ')}) }}{{ . | nindent ${ind} }}{{- end }}`;
+      }
       return guarded(e.cond, emitValue(`${JSON.stringify(e.key)}: `, e.value, ind), ind);
     })
     .join('');

@@ -145,7 +145,7 @@ export function valuesSchema(chart: string): Schema {
       proxy: {
         type: 'object',
         additionalProperties: false,
-        properties: { resources, podDisruptionBudget: { type: 'boolean' }, antiAffinity: { enum: [...ANTI_AFFINITY_MODES] }, routeLabels: labels, routeAnnotations: stringMap },
+        properties: { resources, podDisruptionBudget: { type: 'boolean' }, antiAffinity: { enum: [...ANTI_AFFINITY_MODES] }, routeLabels: labelMap, routeAnnotations: stringMap },
       },
       resolver: {
         type: 'object',
@@ -172,7 +172,7 @@ export function valuesSchema(chart: string): Schema {
       selfMonitor: {
         type: ['object', 'null'],
         additionalProperties: false,
-        properties: { kind: { enum: [...MONITOR_KINDS] }, interval: { ...duration, minLength: 1 }, clientCertSecret: dnsSubdomain, labels },
+        properties: { kind: { enum: [...MONITOR_KINDS] }, interval: { ...duration, minLength: 1 }, clientCertSecret: dnsSubdomain, labels: labelMap },
       },
       guest,
     },

@@ -38,7 +38,7 @@ describe('infra chart templates', () => {
     const vs = [variant(0, 0, [obj({ host: 'qqhostqq' })]), variant(1, 0, [obj({ host: 'qqhostqq', extra: 'yes' })]), variant(0, 1, [obj({ host: 'qqhostqq', mode: 'y' })]), variant(0, 2, [obj({ host: 'qqhostqq', mode: 'z' })])];
     const [merged] = mergeVariants(groups, vs, (o) => `${String(o.kind)}/${String((o.metadata as Record<string, Json>).name)}`);
     expect(merged!.cond).to.equal(undefined);
-    const text = emit(applySentinels(merged!.node, [{ kind: 'scalar', token: 'qqhostqq', expr: '$.Values.host' }]));
+    const text = emit(applySentinels(merged!.node, [{ kind: 'scalar', token: 'qqhostqq', expr: '$.Values.host' }], { spreadHelper: 't.spread' }));
     expect(text).to.include('"host": {{ $.Values.host | toJson }}');
     expect(text).to.include('{{- if $.Values.a }}\n  "extra": "yes"\n  {{- end }}');
     // Present for two of the three options, with a value per option.

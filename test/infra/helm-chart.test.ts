@@ -30,13 +30,13 @@ clusters:
     replicas: 1
     imagePullPolicy: Always
     command: [node, /app/build/cli.js]
-    labels: {team: observability}
+    labels: {team: observability, tier: metrics}
     placement:
       nodeSelector: {node-role.kubernetes.io/infra: ""}
       priorityClassName: hypershift-control-plane
     proxy:
       podDisruptionBudget: false
-      routeLabels: {shard: internal}
+      routeLabels: {shard: internal, team: loses-to-labels, app.kubernetes.io/name: loses-too}
       routeAnnotations: {haproxy.router.openshift.io/timeout-tunnel: 1h}
     resolver: {replicas: 1, podDisruptionBudget: false, antiAffinity: required, resources: {requests: {cpu: 50m}}}
     generator: {manageCerts: false, healthPort: 9500}
@@ -67,6 +67,7 @@ clusters:
     authorizeWithSar: true
     tokenAudiences: [aud-a, aud-b]
     resolver: {staleAfter: 90s}
+    labels: {release: loses-to-selfmonitor, team: observability}
     selfMonitor: {kind: ServiceMonitor, clientCertSecret: self-scrape, labels: {release: prom}}
     guest: {enabled: true, sync: false, authMode: bearerToken, components: [etcd, kube-apiserver]}
   - name: job-guest-static
