@@ -179,6 +179,16 @@ export function valuesSchema(chart: string): Schema {
     allOf: [
       pdbRule('proxy', { properties: { replicas: TWO } }),
       pdbRule('resolver', { properties: { resolver: { properties: { replicas: TWO } } } }),
+      // Token audiences only apply to bearer tokens.
+      {
+        if: { required: ['tokenAudiences'], properties: { tokenAudiences: { minItems: 1 } } },
+        then: { required: ['authModes'], properties: { authModes: { contains: { const: 'bearerToken' }, description: 'tokenAudiences only apply to bearerToken' } } },
+      },
+      // A client CA is only used with clientCertificate.
+      {
+        if: { required: ['clientCA'], properties: { clientCA: { anyOf: [{ required: ['configMap'] }, { required: ['secret'] }] } } },
+        then: { required: ['authModes'], properties: { authModes: { contains: { const: 'clientCertificate' }, description: 'clientCA is only used with clientCertificate' } } },
+      },
       // clientCertificate needs the CA bundle client certificates must chain to.
       {
         if: { required: ['authModes'], properties: { authModes: { contains: { const: 'clientCertificate' } } } },

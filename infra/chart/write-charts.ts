@@ -34,6 +34,9 @@ const ICON = `data:image/svg+xml;base64,${Buffer.from(
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><circle cx="32" cy="32" r="30" fill="#1f4e79"/><path d="M12 40a20 20 0 0 1 40 0" fill="none" stroke="#fff" stroke-width="5"/><path d="M32 40l12-14" stroke="#f5a623" stroke-width="5" stroke-linecap="round"/></svg>',
 ).toString('base64')}`;
 
+/** The required values, for linting a chart on its own. */
+export const MINIMAL_VALUES = { routeHost: 'metrics-proxy-example.apps.mgmt.example.com', image: 'quay.io/example/hcp-metrics-proxy:0.1.0' };
+
 /** PodDisruptionBudget unhealthyPodEvictionPolicy is beta (on by default) from Kubernetes 1.27. */
 export const KUBE_VERSION = '>=1.27.0-0';
 
@@ -86,6 +89,9 @@ function writeChart(dir: string, def: ChartDef, pkg: PackageInfo, meta: ChartMet
   fs.writeFileSync(path.join(dir, 'values.schema.json'), `${JSON.stringify(valuesSchema(def.name), null, 2)}\n`);
   fs.writeFileSync(path.join(dir, 'README.md'), def.readme);
   fs.writeFileSync(path.join(dir, '.helmignore'), '*.tgz\n');
+  // What chart-testing (ct lint) and `helm lint --strict -f ci/minimal-values.yaml` render: the required keys only.
+  fs.mkdirSync(path.join(dir, 'ci'));
+  fs.writeFileSync(path.join(dir, 'ci', 'minimal-values.yaml'), stringify(MINIMAL_VALUES));
   fs.writeFileSync(path.join(dir, 'templates', '_helpers.tpl'), def.helpers);
   for (const [f, text] of Object.entries({ ...generated.files, ...def.extraTemplates }).sort(([a], [b]) => a.localeCompare(b))) {
     fs.writeFileSync(path.join(dir, 'templates', f), text);

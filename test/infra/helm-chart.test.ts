@@ -133,6 +133,14 @@ describe('infra Helm charts (real helm)', function () {
     return r.stdout;
   }
 
+  it('helm lint --strict passes for both charts with their ci/minimal-values.yaml', () => {
+    for (const chart of [MANAGEMENT, GUEST]) {
+      const dir = path.join(outs.example, chart);
+      const out = helmOk(['lint', '--strict', dir, '-n', 'openshift-monitoring', '-f', path.join(dir, 'ci', 'minimal-values.yaml')]);
+      expect(out).to.include('0 chart(s) failed');
+    }
+  });
+
   it('helm lint --strict passes for both charts with the values of every example cluster', () => {
     for (const e of loadClustersFile(EXAMPLE_CLUSTERS)) {
       const values = path.join(outs.example, 'values', `${e.props.name}.yaml`);
@@ -184,6 +192,7 @@ describe('infra Helm charts (real helm)', function () {
       { what: 'a missing route host', set: [], drop: 'routeHost', expect: [/routeHost is required/] },
       { what: 'an image without tag or digest', set: ['image=quay.io/example/hcp-metrics-proxy'], expect: [/image: Must validate one and only one schema/, /image: Does not match pattern/] },
       { what: 'clientCertificate without a client CA', set: ['authModes={clientCertificate}'], expect: [/clientCA: Must validate at least one schema \(anyOf\)/] },
+      { what: 'token audiences without bearerToken', set: ['authModes={clientCertificate}', 'clientCA.configMap=ca', 'tokenAudiences={aud}'], expect: [/authModes: At least one of the items must match/] },
       { what: 'an unknown key', set: ['proxy.replicas=3'], expect: [/proxy: Additional property replicas is not allowed/] },
     ];
     for (const c of cases) {
