@@ -108,8 +108,17 @@ const guest: Schema = {
     kubeconfig: secretKeySelector,
     networkPolicy: { type: 'boolean' },
   },
-  if: { required: ['enabled', 'sync'], properties: { enabled: { const: true }, sync: { const: false } } },
-  then: { required: ['components'], properties: { components: { minItems: 1 } } },
+  allOf: [
+    // Without guest sync the chart's PodMonitor needs the components; with it the generator lists them.
+    {
+      if: { required: ['enabled', 'sync'], properties: { enabled: { const: true }, sync: { const: false } } },
+      then: { required: ['components'], properties: { components: { minItems: 1 } } },
+    },
+    {
+      if: { required: ['enabled', 'sync'], properties: { enabled: { const: true }, sync: { const: true } } },
+      then: { properties: { components: { maxItems: 0, description: 'only used with guest.sync: false' } } },
+    },
+  ],
 };
 
 /** The schema of one release's values (a clusters-file entry without `namespace`). */
@@ -184,6 +193,11 @@ export function valuesSchema(chart: string): Schema {
         if: { required: ['tokenAudiences'], properties: { tokenAudiences: { minItems: 1 } } },
         then: { required: ['authModes'], properties: { authModes: { contains: { const: 'bearerToken' }, description: 'tokenAudiences only apply to bearerToken' } } },
       },
+      // The guest Prometheus must use an auth mode the proxy accepts.
+      ...AUTH_MODES.map((mode): Schema => ({
+        if: { required: ['guest'], properties: { guest: { required: ['authMode'], properties: { authMode: { const: mode } } } } },
+        then: { required: ['authModes'], properties: { authModes: { contains: { const: mode }, description: `guest.authMode ${mode} must be among authModes` } } },
+      })),
       // A client CA is only used with clientCertificate.
       {
         if: { required: ['clientCA'], properties: { clientCA: { anyOf: [{ required: ['configMap'] }, { required: ['secret'] }] } } },

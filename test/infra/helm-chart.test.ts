@@ -193,6 +193,9 @@ describe('infra Helm charts (real helm)', function () {
       { what: 'an image without tag or digest', set: ['image=quay.io/example/hcp-metrics-proxy'], expect: [/image: Must validate one and only one schema/, /image: Does not match pattern/] },
       { what: 'clientCertificate without a client CA', set: ['authModes={clientCertificate}'], expect: [/clientCA: Must validate at least one schema \(anyOf\)/] },
       { what: 'token audiences without bearerToken', set: ['authModes={clientCertificate}', 'clientCA.configMap=ca', 'tokenAudiences={aud}'], expect: [/authModes: At least one of the items must match/] },
+      { what: 'a guest auth mode the proxy does not accept', set: ['guest.enabled=true', 'guest.authMode=clientCertificate'], expect: [/authModes: At least one of the items must match/] },
+      { what: 'guest components with guest sync', set: ['guest.enabled=true', 'guest.components={etcd}'], expect: [/guest\.components: Array must have at most 0 items/] },
+      { what: 'no guest components without guest sync', set: ['guest.enabled=true', 'guest.sync=false'], expect: [/guest\.components: Array must have at least 1 items/] },
       { what: 'an unknown key', set: ['proxy.replicas=3'], expect: [/proxy: Additional property replicas is not allowed/] },
     ];
     for (const c of cases) {
