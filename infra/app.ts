@@ -23,6 +23,9 @@ import { InvalidPropsError } from './lib/errors.js';
 import { guestEnabled, HostedClusterGuest } from './lib/hosted-cluster-guest.js';
 import { HostedClusterMetrics, type HostedClusterMetricsProps } from './lib/hosted-cluster-metrics.js';
 
+export const DEFAULT_CLUSTERS_FILE = 'clusters.yaml';
+export const EXAMPLE_CLUSTERS_FILE = 'clusters.example.yaml';
+
 /** A clusters file problem: `file:line: entry: key 'k': detail`. */
 export class ClustersFileError extends Error {
   override name = 'ClustersFileError';

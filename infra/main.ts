@@ -8,11 +8,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildApp, ClustersFileError } from './app.js';
+import { buildApp, ClustersFileError, DEFAULT_CLUSTERS_FILE, EXAMPLE_CLUSTERS_FILE } from './app.js';
 import { InvalidPropsError } from './lib/errors.js';
 
-export const DEFAULT_CLUSTERS_FILE = 'clusters.yaml';
-export const EXAMPLE_CLUSTERS_FILE = 'clusters.example.yaml';
+export { DEFAULT_CLUSTERS_FILE, EXAMPLE_CLUSTERS_FILE };
 
 function clustersFile(): string {
   const explicit = process.argv[2] ?? process.env.HCP_CLUSTERS_FILE;

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { Construct } from 'constructs';
+import { canonicalJson } from './canonical-json.js';
 import { InvalidPropsError } from './errors.js';
 import { COMPONENT_NAMES, GUEST_KUBECONFIG_PATH, NEED_MANAGEMENT_KAS_LABEL, PORTS, RUNTIME_OBJECTS } from './names.js';
 import { checkBoolean, checkDnsLabel, checkDnsSubdomain, checkEnum, checkHostname, checkPort, type ResourceProps } from './validate.js';
@@ -208,7 +209,8 @@ export class ConfigGenerator extends Construct {
       });
     } else {
       const template: k8s.PodTemplateSpec = { metadata: { labels: podLabels }, spec: { ...podSpec, restartPolicy: 'OnFailure' } };
-      const hash = createHash('sha256').update(JSON.stringify(k8s.KubeJob.manifest({ spec: { template } }))).digest('hex').slice(0, 8);
+      // Canonical JSON (sorted keys, Go's escaping), so the Helm chart can compute the same name (infra/chart/).
+      const hash = createHash('sha256').update(canonicalJson(k8s.KubeJob.manifest({ spec: { template } }))).digest('hex').slice(0, 8);
       this.job = new k8s.KubeJob(this, 'Job', {
         metadata: { ...meta, name: `${name}-${hash}` },
         spec: { backoffLimit: 6, activeDeadlineSeconds: 900, template },

@@ -1,6 +1,6 @@
 /**
- * End-to-end checks of the real tool chain: `cdk8s synth` (plain and --format helm, as the npm scripts run
- * it), `cdk8s import` (imports/ must be what it generates from crds/), and the CRD copies' provenance.
+ * End-to-end checks of the real tool chain: `cdk8s synth` and `synth:helm` (as the npm scripts run them),
+ * `cdk8s import` (imports/ must be what it generates from crds/), and the CRD copies' provenance.
  * Needs the compiled app (build/infra/main.js), which `npm test` builds first.
  */
 import { execFileSync } from 'node:child_process';
@@ -46,10 +46,9 @@ function expectSameTree(a: string, b: string): void {
   for (const [k, v] of ta) expect(Buffer.compare(v, tb.get(k)!), `${k} differs between two syntheses`).to.equal(0);
 }
 
-/** What `npm run synth:helm` does, into `out`. */
-function synthHelm(out: string): void {
-  cdk8s(['synth', '--format', 'helm', '--chart-version', pkg.version, '--output', out]);
-  execFileSync(process.execPath, [path.join(ROOT, 'build', 'infra', 'helm.js'), out], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/** What `npm run synth:helm` does (after the build), into `out`. */
+function synthHelm(out: string): string {
+  return execFileSync(process.execPath, [path.join(ROOT, 'build', 'infra', 'helm.js'), out, 'clusters.example.yaml'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 describe('infra cdk8s tool chain', function () {
@@ -64,8 +63,7 @@ describe('infra cdk8s tool chain', function () {
 
   it('package.json runs synth and synth:helm as documented', () => {
     expect(pkg.scripts.synth).to.match(/cdk8s synth/);
-    expect(pkg.scripts['synth:helm']).to.match(/cdk8s synth .*--format helm --chart-version \$npm_package_version/);
-    expect(pkg.scripts['synth:helm']).to.include('build/infra/helm.js');
+    expect(pkg.scripts['synth:helm']).to.equal('npm run build && node build/infra/helm.js dist-helm');
     const cfg = parse(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8')) as { app: string; language: string; output: string; imports: string[] };
     expect(cfg.language).to.equal('typescript');
     expect(cfg.app).to.equal('node build/infra/main.js');
@@ -86,39 +84,28 @@ describe('infra cdk8s tool chain', function () {
     expect(kinds).to.include.members(['Deployment', 'Service', 'Route', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'NetworkPolicy']);
   });
 
-  it('cdk8s synth --format helm writes a chart with Chart.yaml and templates/ but no Route CRD, byte-identical across runs', () => {
+  it('synth:helm writes both charts and a values file per hosted cluster, byte-identical across runs, without CRDs', () => {
     const a = path.join(tmp, 'helm-a');
     const b = path.join(tmp, 'helm-b');
-    synthHelm(a);
+    const log = synthHelm(a);
     synthHelm(b);
     expectSameTree(a, b);
-    const chart = parse(fs.readFileSync(path.join(a, 'Chart.yaml'), 'utf8')) as Record<string, string>;
-    expect(chart).to.include({ apiVersion: 'v2', name: pkg.name, version: pkg.version, appVersion: pkg.version, type: 'application' });
-    expect(fs.readdirSync(path.join(a, 'templates')).sort()).to.deep.equal(['prod-east-1.k8s.yaml', 'prod-west-2.k8s.yaml']);
-    // Each guest side is a chart of its own (it goes to another cluster), kept out of this chart's package.
-    expect(fs.readdirSync(path.join(a, 'guest')).sort()).to.deep.equal(['prod-east-1', 'prod-west-2']);
-    for (const name of ['prod-east-1', 'prod-west-2']) {
-      const g = parse(fs.readFileSync(path.join(a, 'guest', name, 'Chart.yaml'), 'utf8')) as Record<string, string>;
-      expect(g).to.include({ apiVersion: 'v2', name: `${pkg.name}-guest`, version: pkg.version, appVersion: pkg.version, type: 'application' });
-      expect(fs.readdirSync(path.join(a, 'guest', name, 'templates'))).to.deep.equal([`${name}.guest.k8s.yaml`]);
+    expect(log).to.include('chart hcp-metrics-proxy in');
+    expect(fs.readdirSync(a).sort()).to.deep.equal([pkg.name, `${pkg.name}-guest`, 'values']);
+    for (const name of [pkg.name, `${pkg.name}-guest`]) {
+      const chart = parse(fs.readFileSync(path.join(a, name, 'Chart.yaml'), 'utf8')) as Record<string, unknown>;
+      expect(chart).to.include({ apiVersion: 'v2', name, version: pkg.version, appVersion: pkg.version, type: 'application' });
+      for (const k of ['icon', 'home', 'kubeVersion']) expect(chart[k], k).to.be.a('string').and.not.equal('');
+      expect(chart.sources).to.be.an('array').that.is.not.empty;
+      expect(chart.keywords).to.be.an('array').that.includes('hypershift');
+      for (const f of ['values.yaml', 'values.schema.json', 'README.md', 'templates/_helpers.tpl']) expect(fs.existsSync(path.join(a, name, f)), `${name}/${f}`).to.equal(true);
+      // Monitoring CRDs belong to the cluster, not to a per-hosted-cluster release; the Route is native on OpenShift.
+      expect(fs.existsSync(path.join(a, name, 'crds')), `${name}/crds`).to.equal(false);
     }
-    expect(fs.readFileSync(path.join(a, '.helmignore'), 'utf8').split('\n')).to.include('guest/');
-    const crds = fs.existsSync(path.join(a, 'crds')) ? fs.readdirSync(path.join(a, 'crds')) : [];
-    const groups = crds.map((f) => (parse(fs.readFileSync(path.join(a, 'crds', f), 'utf8')) as { spec: { group: string } }).spec.group);
-    expect(groups).not.to.include('route.openshift.io');
-    expect(crds.sort()).to.deep.equal(['monitoring.coreos.com_podmonitors.yaml', 'monitoring.coreos.com_servicemonitors.yaml']);
-    for (const [file, bytes] of readTree(a)) {
-      for (const doc of parseAllDocuments(bytes.toString('utf8'))) {
-        const o = doc.toJS() as { kind?: string; spec?: { group?: string } } | null;
-        expect(o?.kind === 'CustomResourceDefinition' && o.spec?.group === 'route.openshift.io', `${file} installs the Route CRD`).to.equal(false);
-      }
-    }
-    // The plain and Helm outputs carry the same manifests.
-    const plain = path.join(tmp, 'plain-a');
-    if (fs.existsSync(plain)) {
-      expect(fs.readFileSync(path.join(a, 'templates', 'prod-west-2.k8s.yaml'))).to.deep.equal(fs.readFileSync(path.join(plain, 'prod-west-2.k8s.yaml')));
-      expect(fs.readFileSync(path.join(a, 'guest', 'prod-east-1', 'templates', 'prod-east-1.guest.k8s.yaml'))).to.deep.equal(fs.readFileSync(path.join(plain, 'prod-east-1.guest.k8s.yaml')));
-    }
+    expect(fs.readdirSync(path.join(a, 'values')).sort()).to.deep.equal(['prod-east-1.yaml', 'prod-west-2.yaml']);
+    const v = parse(fs.readFileSync(path.join(a, 'values', 'prod-west-2.yaml'), 'utf8')) as Record<string, unknown>;
+    expect(v).to.include({ name: 'prod-west-2', routeHost: 'metrics-proxy-prod-west-2.apps.mgmt.example.com', metricsSet: 'SRE' });
+    expect(v).not.to.have.property('namespace');
   });
 
   it('a malformed clusters file fails cdk8s synth with the file, entry and key', () => {
