@@ -6,10 +6,12 @@
  */
 
 /**
- * Bytes a thread keeps for reuse; blocks given beyond it are left to the GC. One worker's share of a
- * big scrape (a 30 MB kube-apiserver body renders to ~50 MB) fits; 8 workers keep at most 512 MiB.
+ * Bytes a thread keeps for reuse; blocks given beyond it are left to the GC. Answers stream, so blocks
+ * come back while their pod is still being read: a worker needs about the lag between its pod and
+ * the answer, not a whole pod's output (a 30 MB kube-apiserver body renders to ~50 MB). 8 workers keep
+ * at most 128 MiB, and every pool empties when the workers stop after an idle spell.
  */
-export const POOL_LIMIT_BYTES = 64 * 1024 * 1024;
+export const POOL_LIMIT_BYTES = 16 * 1024 * 1024;
 
 export class BlockPool {
   private blocks: ArrayBuffer[] = [];
