@@ -7,14 +7,12 @@
  * after the last round, its RSS 60 s after load stopped. A last round turns sharing of identical
  * scrapes off, so the memory budget and its queue do the work.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import YAML from 'yaml';
-import { mintLocalCertificates } from '../demo/certs.js';
-import { renderKubeApiserverMetrics, startSimulatedPod, startStaticResolver, type SimulatedPod } from '../demo/sim/index.js';
+import { COMPONENT, startKubeApiserverStack } from './kube-apiserver-stack.js';
 import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
 import { met, type Row, type Section } from './report.js';
 import { fmt, median, settle } from './stats.js';
@@ -29,7 +27,6 @@ export interface ConcurrencyOptions {
 export const CONCURRENCY_DEFAULTS: Omit<ConcurrencyOptions, 'log'> = { levels: [1, 2, 10, 30], afterSeconds: 60 };
 
 const POD_IPS = ['127.0.94.1', '127.0.94.2', '127.0.94.3'];
-const COMPONENT = 'kube-apiserver';
 const SCRAPE_TIMEOUT_SECONDS = 10;
 const TARGET_TWO_VS_ONE = 1.3;
 const TARGET_AFTER_VS_READY = 1.5;
@@ -96,30 +93,7 @@ export async function runConcurrencyBench(opts: ConcurrencyOptions): Promise<Sec
   const cleanups: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
   try {
     log('concurrency: minting certificates and rendering 3 pod bodies ...');
-    const certs = mintLocalCertificates(join(dir, 'certs'), POD_IPS, ['localhost']);
-    const bodies = POD_IPS.map((_, i) => Buffer.from(renderKubeApiserverMetrics({ seed: i + 1, targetBytes: 30 * 1024 * 1024 }).body, 'utf8'));
-    const totalBytes = bodies.reduce((n, b) => n + b.length, 0);
-    const pods: SimulatedPod[] = [];
-    for (const [i, ip] of POD_IPS.entries()) {
-      const pod = await startSimulatedPod({ name: `kube-apiserver-${i}`, ip, port: pods[0]?.port ?? 0, body: bodies[i]!, gzip: false });
-      cleanups.push(() => pod.close());
-      pods.push(pod);
-    }
-    const resolver = await startStaticResolver({
-      tls: { certPem: certs.resolverServing.certPem, keyPem: certs.resolverServing.keyPem, clientCaPem: certs.ca.certPem },
-      pods: () => pods.map((p) => ({ name: p.name, ip: p.ip })),
-    });
-    cleanups.push(() => resolver.close());
-    const configFile = join(dir, 'config.yaml');
-    writeFileSync(
-      configFile,
-      YAML.stringify({
-        endpointResolver: { url: resolver.url, caFile: certs.caFile, certFile: certs.resolverClient.certFile, keyFile: certs.resolverClient.keyFile },
-        components: [
-          { name: COMPONENT, selector: { app: COMPONENT }, metricsPort: pods[0]!.port, metricsScheme: 'http', metricsJob: 'apiserver', metricsNamespace: 'default', metricsService: 'kubernetes', metricsEndpoint: 'https', scrapeTimeout: '10s' },
-        ],
-      }),
-    );
+    const { certs, totalBytes, configFile } = await startKubeApiserverStack(dir, POD_IPS, '10s', cleanups);
     const ca = readFileSync(certs.caFile);
     const rounds: Round[] = [];
     const memory: { set: string; ready: number; after: number; peak: number }[] = [];

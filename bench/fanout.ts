@@ -14,9 +14,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import YAML from 'yaml';
-import { mintLocalCertificates } from '../demo/certs.js';
-import { renderKubeApiserverMetrics, startSimulatedPod, startStaticResolver, type SimulatedPod } from '../demo/sim/index.js';
+import { COMPONENT, startKubeApiserverStack } from './kube-apiserver-stack.js';
 import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
 import { met, type Row, type Section } from './report.js';
 import { fmt, mbPerSec, median, msSince, settle } from './stats.js';
@@ -32,7 +30,6 @@ export const FANOUT_DEFAULTS: Omit<FanoutOptions, 'log'> = { runs: 7, gzipRuns: 
 
 const POD_IPS = ['127.0.95.1', '127.0.95.2', '127.0.95.3'];
 const BARE_HTTPS = fileURLToPath(new URL('./bare-https.js', import.meta.url));
-const COMPONENT = 'kube-apiserver';
 const TARGET_INPUT_MBPS = 200;
 /** Identity scrapes before the measured ones, the first of them checked. */
 const WARMUP_SCRAPES = 3;
@@ -92,44 +89,7 @@ export async function runFanoutBench(opts: FanoutOptions): Promise<Section> {
   const cleanups: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
   try {
     log('fanout: minting certificates and rendering 3 pod bodies ...');
-    const certs = mintLocalCertificates(join(dir, 'certs'), POD_IPS, ['localhost']);
-    const bodies = POD_IPS.map((_, i) => Buffer.from(renderKubeApiserverMetrics({ seed: i + 1, targetBytes: 30 * 1024 * 1024 }).body, 'utf8'));
-    const totalBytes = bodies.reduce((n, b) => n + b.length, 0);
-
-    // One port for all replicas, as behind one Service: the first pod picks it.
-    const pods: SimulatedPod[] = [];
-    for (const [i, ip] of POD_IPS.entries()) {
-      const pod = await startSimulatedPod({ name: `kube-apiserver-${i}`, ip, port: pods[0]?.port ?? 0, body: bodies[i]!, gzip: false });
-      cleanups.push(() => pod.close());
-      pods.push(pod);
-    }
-    const resolver = await startStaticResolver({
-      tls: { certPem: certs.resolverServing.certPem, keyPem: certs.resolverServing.keyPem, clientCaPem: certs.ca.certPem },
-      pods: () => pods.map((p) => ({ name: p.name, ip: p.ip })),
-    });
-    cleanups.push(() => resolver.close());
-
-    const configFile = join(dir, 'config.yaml');
-    writeFileSync(
-      configFile,
-      YAML.stringify({
-        endpointResolver: { url: resolver.url, caFile: certs.caFile, certFile: certs.resolverClient.certFile, keyFile: certs.resolverClient.keyFile },
-        components: [
-          {
-            name: COMPONENT,
-            selector: { app: COMPONENT },
-            metricsPort: pods[0]!.port,
-            metricsScheme: 'http',
-            metricsJob: 'apiserver',
-            metricsNamespace: 'default',
-            metricsService: 'kubernetes',
-            metricsEndpoint: 'https',
-            targetLabels: { apiserver: 'kube-apiserver' },
-            scrapeTimeout: '30s',
-          },
-        ],
-      }),
-    );
+    const { certs, pods, totalBytes, configFile } = await startKubeApiserverStack(dir, POD_IPS, '30s', cleanups);
     const ca = readFileSync(certs.caFile);
     log('fanout: starting the proxy process ...');
     const proxy: ProxyProcess = await startProxyProcess({

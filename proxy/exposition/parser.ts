@@ -127,19 +127,14 @@ interface FamilyState extends PodFamily {
   metaDirty: boolean;
 }
 
-/** New or changed data of one family since the previous shipment. */
-export interface FamilyDelta {
+/**
+ * New or changed data of one family since the previous shipment: its current metadata, the rendered
+ * lines since then (continuing its earlier chunks), and the samples parsed since then (some may still
+ * sit in unshipped bytes).
+ */
+export interface FamilyDelta extends PodFamily {
   /** Position in the pod's families (order of first appearance); deltas of new families come in this order. */
   index: number;
-  name: string;
-  type: MetricType;
-  typed: boolean;
-  help: string | undefined;
-  unit: string | undefined;
-  /** Rendered sample lines, in order, continuing the family's earlier chunks. */
-  chunks: Uint8Array[];
-  /** Samples parsed since the previous shipment (some may still sit in unshipped bytes). */
-  samples: number;
 }
 
 /**

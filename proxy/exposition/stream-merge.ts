@@ -35,15 +35,9 @@ export interface PodShipment {
   ordered: boolean;
 }
 
-interface PodFam {
+/** A family as one pod sent it so far. */
+interface PodFam extends PodFamily {
   index: number;
-  name: string;
-  type: MetricType;
-  typed: boolean;
-  help: string | undefined;
-  unit: string | undefined;
-  chunks: Uint8Array[];
-  samples: number;
 }
 
 type PodStatus = 'waiting' | 'reading' | 'done' | 'failed';
@@ -111,6 +105,19 @@ export class StreamingMerge {
   /** Whether any family has been written yet. */
   get started(): boolean {
     return this.written.size > 0;
+  }
+
+  /**
+   * Whether the answer cannot go on without more from this pod: such a pod must never be held back
+   * (the others may be, while the answer catches up).
+   */
+  needs(pod: number): boolean {
+    const p = this.pods[pod]!;
+    if (this.finished || p.status === 'done' || p.status === 'failed') return false;
+    if (!this.decided || p.status === 'waiting' || p.converting) return true;
+    if (this.cursor < this.ref.length) return !this.passed(p, this.ref[this.cursor]!);
+    // The order itself waits: for the pod whose families are being placed.
+    return pod === this.contrib;
   }
 
   /** The pod answered in this format; its shipments follow. */

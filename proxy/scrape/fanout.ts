@@ -15,7 +15,7 @@ import type { Shipment } from '../exposition/parser.js';
 import { StreamingMerge } from '../exposition/stream-merge.js';
 import { makeTargetLabels } from '../exposition/target.js';
 import type { ExpositionFormat } from '../exposition/types.js';
-import type { PodScrapeResult, PodTarget } from './pod-scrape.js';
+import { ReadGate, type PodScrapeResult, type PodTarget } from './pod-scrape.js';
 import { endpointTargets } from './targets.js';
 import { failedResult, type PodScraper, type RuleSource } from './task.js';
 
@@ -56,13 +56,23 @@ export interface FanoutSummary {
 const ACCEPT_OPENMETRICS = 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 const ACCEPT_TEXT = 'text/plain;version=0.0.4,*/*;q=0.1';
 const NO_RELEASE = () => undefined;
+/**
+ * Held bytes above which pods the answer does not need right now stop being read, and below which
+ * they go on (per pod, at least this much for the whole scrape): the lag a scrape may hold.
+ */
+const HOLD_HIGH_PER_POD = 4 * 1024 * 1024;
+const HOLD_HIGH_MIN = 8 * 1024 * 1024;
+const LIFETIME_SLACK_MS = 10_000;
 
 /** Reference counts of the output blocks behind the pieces still out. */
 class BlockLedger {
   private readonly refs = new Map<ArrayBuffer, number>();
   bytes = 0;
 
-  constructor(private readonly recycle: (blocks: ArrayBuffer[]) => void) {}
+  constructor(
+    private readonly recycle: (blocks: ArrayBuffer[]) => void,
+    private readonly onDrop: () => void = () => undefined,
+  ) {}
 
   add(s: Shipment): void {
     for (const b of s.blocks) {
@@ -91,6 +101,7 @@ class BlockLedger {
     this.refs.delete(b);
     this.bytes -= b.byteLength;
     this.recycle([b]);
+    this.onDrop();
   }
 
   /** Forget every block (abandoned answer): they are left to the GC, a deflate may still read one. */
@@ -107,26 +118,39 @@ export class Fanout {
   private readonly merge: StreamingMerge;
   private readonly out: AnswerPiece[] = [];
   private outHead = 0;
+  /** Bytes written by the merge that the caller has not taken yet. */
+  private outBytes = 0;
   private wake: (() => void) | undefined;
   private ended = false;
   private aborted = false;
   private readonly abortPods = new AbortController();
   private resolveStart!: (s: FanoutStart) => void;
   private startSettled = false;
+  private readonly gates: ReadGate[];
+  private readonly holdHigh: number;
 
   constructor(req: FanoutRequest) {
     const begun = process.hrtime.bigint();
     this.started = new Promise((resolve) => (this.resolveStart = resolve));
-    this.ledger = new BlockLedger((blocks) => req.scraper.recycle(blocks));
+    this.ledger = new BlockLedger(
+      (blocks) => req.scraper.recycle(blocks),
+      () => this.regulate(),
+    );
     const e = req.endpoint;
     // Pods the endpoint's relabelings drop are not targets at all: no scrape, no `up`.
     const kept = endpointTargets(e, req.pods);
+    this.gates = kept.map(() => new ReadGate());
+    this.holdHigh = Math.max(HOLD_HIGH_MIN, kept.length * HOLD_HIGH_PER_POD);
     const targets = kept.map((t) => makeTargetLabels(t.pairs));
     this.merge = new StreamingMerge(kept.length, req.acceptOpenMetrics, {
       write: (piece) => this.push(piece),
       discard: (chunk) => this.ledger.release(chunk),
     });
     const timeoutMs = Math.max(1, Math.round(req.timeoutSeconds * 1000));
+    // Pods held back by a caller that never reads would keep this scrape (and its reservation) forever;
+    // long after the caller's own timeout nobody waits for the answer any more.
+    const lifetime = setTimeout(() => this.abort(), 2 * timeoutMs + LIFETIME_SLACK_MS);
+    lifetime.unref();
     const results = kept.map(({ pod, pairs, scrape, invalid }, i): Promise<PodScrapeResult> => {
       if (invalid !== undefined) return Promise.resolve(failedResult(pod, 'config', invalid));
       // The scrape goes where the relabelings left __address__ (the pod's IP and port unless a rule moved
@@ -164,9 +188,11 @@ export class Fanout {
               this.ledger.add(s);
               this.merge.ship(i, s);
               this.checkStart();
+              this.regulate();
             },
           },
           this.abortPods.signal,
+          this.gates[i],
         )
         .then((r) => {
           const result = { ...r, pod };
@@ -174,15 +200,22 @@ export class Fanout {
           else if (result.ok) this.merge.finish(i);
           else this.merge.fail(i);
           this.checkStart();
+          this.regulate();
           return result;
         });
     });
     this.checkStart();
     this.done = Promise.all(results).then((pods) => {
+      clearTimeout(lifetime);
       if (!this.aborted) this.close(pods, targets);
       const parseSeconds = pods.reduce((n, p) => n + (p.parseSeconds ?? 0), 0);
       return { pods, drops: this.merge.drops, durationSeconds: Number(process.hrtime.bigint() - begun) / 1e9, parseSeconds };
     });
+  }
+
+  /** The whole answer was produced (not cut short by `abort`). */
+  get complete(): boolean {
+    return this.ended && !this.aborted;
   }
 
   /** Bytes of output blocks this answer holds now. */
@@ -196,6 +229,7 @@ export class Fanout {
       if (this.outHead < this.out.length) {
         const piece = this.out[this.outHead]!;
         this.out[this.outHead++] = undefined as unknown as AnswerPiece;
+        this.outBytes -= piece.data.byteLength;
         if (this.outHead > 1024 && this.outHead * 2 > this.out.length) {
           this.out.splice(0, this.outHead);
           this.outHead = 0;
@@ -221,6 +255,25 @@ export class Fanout {
     this.wakeUp();
   }
 
+  /**
+   * Bounded memory: above the high mark, pods stop being read (their timeout is suspended meanwhile,
+   * see ReadGate): all of them when the caller is what lags, else those the merge does not need right
+   * now (a pod it needs is never held back, so the answer always progresses). Below half the mark,
+   * everyone reads again.
+   */
+  private regulate(): void {
+    if (this.aborted) return;
+    const held = this.ledger.bytes;
+    const callerLags = this.outBytes > this.holdHigh / 4;
+    this.gates.forEach((gate, i) => {
+      if (gate.paused) {
+        if (held < this.holdHigh / 2 || (!callerLags && this.merge.needs(i))) gate.set(false);
+      } else if (held > this.holdHigh && (callerLags || !this.merge.needs(i))) {
+        gate.set(true);
+      }
+    });
+  }
+
   private unavailable(message: string): void {
     this.settleStart({ kind: 'unavailable', message });
     this.abort();
@@ -238,8 +291,9 @@ export class Fanout {
   }
 
   private push(piece: string | Uint8Array): void {
-    if (typeof piece === 'string') this.out.push({ data: Buffer.from(piece), release: NO_RELEASE });
-    else this.out.push({ data: piece, release: () => this.ledger.release(piece) });
+    const p: AnswerPiece = typeof piece === 'string' ? { data: Buffer.from(piece), release: NO_RELEASE } : { data: piece, release: () => this.ledger.release(piece) };
+    this.out.push(p);
+    this.outBytes += p.data.byteLength;
     this.wakeUp();
   }
 

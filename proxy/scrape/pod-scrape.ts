@@ -57,6 +57,34 @@ export interface PodScrapeOptions {
   sink?: PodScrapeSink;
   /** Gives up on the pod (the caller went away). */
   signal?: AbortSignal;
+  /** Lets the caller stop reading the pod for a while. */
+  gate?: ReadGate;
+}
+
+/**
+ * Lets whoever merges a pod's answer stop reading it while the answer cannot take more (its other
+ * pods lag, or its caller reads slowly), so a scrape holds bounded memory. Time the proxy deliberately
+ * does not read a pod is not the pod's: its timeout and scrape duration are suspended meanwhile.
+ */
+export class ReadGate {
+  private handler: ((paused: boolean) => void) | undefined;
+  private closed = false;
+
+  get paused(): boolean {
+    return this.closed;
+  }
+
+  /** The reader of the pod: told at once if the gate is already closed. */
+  bind(handler: (paused: boolean) => void): void {
+    this.handler = handler;
+    if (this.closed) handler(true);
+  }
+
+  set(paused: boolean): void {
+    if (paused === this.closed) return;
+    this.closed = paused;
+    this.handler?.(paused);
+  }
 }
 
 /** Where a streaming scrape delivers the pod's answer as it arrives. */
@@ -122,8 +150,13 @@ export function scrapePod(opts: PodScrapeOptions): Promise<PodScrapeResult> {
     let connectedAt: bigint | undefined;
     let timer: NodeJS.Timeout | undefined;
     let idle: NodeJS.Timeout | undefined;
-    // The pod's time: from when it had a connection (a pooled wait is not the pod's doing).
-    const elapsed = () => Number(process.hrtime.bigint() - (connectedAt ?? started)) / 1e9;
+    let body: NodeJS.ReadableStream | undefined;
+    // Time the proxy held the pod back (ReadGate): not the pod's.
+    let pausedNs = 0n;
+    let pausedAt: bigint | undefined;
+    // The pod's time: from when it had a connection (a pooled wait is not the pod's doing), less pauses.
+    const elapsedNs = () => process.hrtime.bigint() - (connectedAt ?? started) - pausedNs - (pausedAt !== undefined ? process.hrtime.bigint() - pausedAt : 0n);
+    const elapsed = () => Number(elapsedNs()) / 1e9;
     const onAbort = () => finish(undefined, new ScrapeFailure('aborted', 'scrape cancelled by the proxy'));
     const finish = (exposition?: PodExposition, failure?: ScrapeFailure) => {
       if (settled) return;
@@ -148,12 +181,27 @@ export function scrapePod(opts: PodScrapeOptions): Promise<PodScrapeResult> {
         parseSeconds: Number(parseNs) / 1e9,
       });
     };
+    const onTimeout = () => finish(undefined, new ScrapeFailure('timeout', `no complete answer within ${opts.timeoutMs} ms`));
     const startTimer = () => {
       if (connectedAt !== undefined) return;
       connectedAt = process.hrtime.bigint();
       clearTimeout(queueTimer);
-      timer = setTimeout(() => finish(undefined, new ScrapeFailure('timeout', `no complete answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+      timer = setTimeout(onTimeout, opts.timeoutMs);
     };
+    opts.gate?.bind((paused) => {
+      if (settled || connectedAt === undefined) return;
+      if (paused && pausedAt === undefined) {
+        pausedAt = process.hrtime.bigint();
+        clearTimeout(timer);
+        clearTimeout(idle);
+        body?.pause();
+      } else if (!paused && pausedAt !== undefined) {
+        pausedNs += process.hrtime.bigint() - pausedAt;
+        pausedAt = undefined;
+        timer = setTimeout(onTimeout, Math.max(0, opts.timeoutMs - Number(elapsedNs()) / 1e6));
+        body?.resume();
+      }
+    });
     const queueTimer =
       opts.startBy !== undefined
         ? setTimeout(() => finish(undefined, new ScrapeFailure('queued', 'no connection to the pod was free before the scrape deadline')), Math.max(0, opts.startBy - Date.now()))
@@ -194,13 +242,14 @@ export function scrapePod(opts: PodScrapeOptions): Promise<PodScrapeResult> {
         return;
       }
       const encoding = (response.headers['content-encoding'] ?? 'identity').toLowerCase();
-      let body: NodeJS.ReadableStream = response;
+      body = response;
       if (encoding === 'gzip' || encoding === 'x-gzip') {
         // Large output chunks: fewer callbacks and parser calls per body.
         inflater = zlib.createGunzip({ chunkSize: 128 * 1024 });
         inflater.on('error', (err) => finish(undefined, new ScrapeFailure('decompress', `gzip: ${err.message}`)));
         response.pipe(inflater);
         body = inflater;
+        if (pausedAt !== undefined) inflater.pause();
       } else if (encoding !== 'identity') {
         finish(undefined, new ScrapeFailure('decompress', `unsupported content encoding "${encoding}"`));
         return;

@@ -8,7 +8,7 @@ import { prepareRules, type PreparedRules } from '../exposition/parser.js';
 import { isOutputBlock, outputBlocks } from '../exposition/block-pool.js';
 import { makeTargetLabels } from '../exposition/target.js';
 import type { UpstreamAgents, UpstreamEndpoint } from './agents.js';
-import { scrapePod, type PodScrapeResult, type PodScrapeSink, type PodTarget } from './pod-scrape.js';
+import { scrapePod, type PodScrapeResult, type PodScrapeSink, type PodTarget, type ReadGate } from './pod-scrape.js';
 import { errorMessage } from '../../common/errors.js';
 import { collectGarbage, IdleTrimmer } from './idle-gc.js';
 
@@ -39,9 +39,9 @@ export interface PodScrapeTask {
 export interface PodScraper {
   /**
    * Scrape one pod. With a sink, the body is delivered while it arrives (the result then carries no
-   * families); `signal` gives up on the pod.
+   * families); `signal` gives up on the pod; `gate` pauses reading it.
    */
-  scrape(task: PodScrapeTask, sink?: PodScrapeSink, signal?: AbortSignal): Promise<PodScrapeResult>;
+  scrape(task: PodScrapeTask, sink?: PodScrapeSink, signal?: AbortSignal, gate?: ReadGate): Promise<PodScrapeResult>;
   /** Drop connection pools of endpoints that are no longer configured. */
   prune(liveIds: ReadonlySet<string>): void;
   /**
@@ -78,7 +78,7 @@ export function failedResult(pod: PodTarget, reason: 'config' | 'internal' | 'qu
 }
 
 /** Run one task with the given pools and rule cache (shared by both scrapers). */
-export async function runScrapeTask(task: PodScrapeTask, agents: UpstreamAgents, rules: RuleCache, sink?: PodScrapeSink, signal?: AbortSignal): Promise<PodScrapeResult> {
+export async function runScrapeTask(task: PodScrapeTask, agents: UpstreamAgents, rules: RuleCache, sink?: PodScrapeSink, signal?: AbortSignal, gate?: ReadGate): Promise<PodScrapeResult> {
   let agent;
   let prepared;
   try {
@@ -106,6 +106,7 @@ export async function runScrapeTask(task: PodScrapeTask, agents: UpstreamAgents,
     startBy: task.startBy,
     sink,
     signal,
+    gate,
   });
 }
 
@@ -117,10 +118,10 @@ export class InProcessScraper implements PodScraper {
 
   constructor(private readonly agents: UpstreamAgents) {}
 
-  async scrape(task: PodScrapeTask, sink?: PodScrapeSink, signal?: AbortSignal): Promise<PodScrapeResult> {
+  async scrape(task: PodScrapeTask, sink?: PodScrapeSink, signal?: AbortSignal, gate?: ReadGate): Promise<PodScrapeResult> {
     if (this.active++ === 0) this.idle.busy();
     try {
-      return await runScrapeTask(task, this.agents, this.rules, sink, signal);
+      return await runScrapeTask(task, this.agents, this.rules, sink, signal, gate);
     } finally {
       if (--this.active === 0) this.idle.idle();
     }

@@ -4,7 +4,7 @@ import { errorMessage } from '../../common/errors.js';
 import { chunkBlocks, outputBlocks } from '../exposition/block-pool.js';
 import { UpstreamAgents } from './agents.js';
 import { collectGarbage } from './idle-gc.js';
-import type { PodScrapeSink } from './pod-scrape.js';
+import { ReadGate, type PodScrapeSink } from './pod-scrape.js';
 import { failedResult, RuleCache, runScrapeTask } from './task.js';
 import type { WorkerReply, WorkerRequest } from './workers.js';
 
@@ -12,7 +12,7 @@ const port = parentPort;
 if (!port) throw new Error('worker-main must run in a worker thread');
 const agents = new UpstreamAgents();
 const rules = new RuleCache();
-const running = new Map<number, AbortController>();
+const running = new Map<number, { abort: AbortController; gate: ReadGate }>();
 
 function reply(msg: WorkerReply, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(msg, transfer);
@@ -31,12 +31,16 @@ port.on('message', (msg: WorkerRequest) => {
       collectGarbage();
       return;
     case 'cancel':
-      running.get(msg.id)?.abort();
+      running.get(msg.id)?.abort.abort();
+      return;
+    case 'gate':
+      running.get(msg.id)?.gate.set(msg.paused);
       return;
     case 'scrape': {
       const { id, task } = msg;
       const abort = new AbortController();
-      running.set(id, abort);
+      const gate = new ReadGate();
+      running.set(id, { abort, gate });
       // Streaming: the rendered blocks move to the main thread as they are sealed, never copied.
       const sink: PodScrapeSink | undefined = msg.stream
         ? {
@@ -44,7 +48,7 @@ port.on('message', (msg: WorkerRequest) => {
             ship: (shipment) => reply({ kind: 'ship', id, shipment }, shipment.blocks),
           }
         : undefined;
-      runScrapeTask(task, agents, rules, sink, abort.signal)
+      runScrapeTask(task, agents, rules, sink, abort.signal, gate)
         .catch((err: unknown) => failedResult(task.pod, 'internal', errorMessage(err)))
         .then((result) => {
           running.delete(id);

@@ -17,13 +17,15 @@ import type { Logger } from '../../common/log.js';
 import { chunkBlocks } from '../exposition/block-pool.js';
 import type { Shipment } from '../exposition/parser.js';
 import type { ExpositionFormat } from '../exposition/types.js';
-import type { PodScrapeResult, PodScrapeSink } from './pod-scrape.js';
+import type { PodScrapeResult, PodScrapeSink, ReadGate } from './pod-scrape.js';
 import { collectGarbage, IdleTrimmer } from './idle-gc.js';
 import { failedResult, type PodScraper, type PodScrapeTask } from './task.js';
 
 export type WorkerRequest =
   | { kind: 'scrape'; id: number; task: PodScrapeTask; stream: boolean }
   | { kind: 'cancel'; id: number }
+  /** Stop or go on reading the pod of a running task (ReadGate). */
+  | { kind: 'gate'; id: number; paused: boolean }
   | { kind: 'prune'; liveIds: string[] }
   | { kind: 'recycle'; blocks: ArrayBuffer[] }
   /** Let go of pooled blocks (the proxy is idle). */
@@ -37,6 +39,7 @@ interface Entry {
   id: number;
   task: PodScrapeTask;
   sink: PodScrapeSink | undefined;
+  gate: ReadGate | undefined;
   resolve: (r: PodScrapeResult) => void;
   slot?: Slot;
   queueTimer?: NodeJS.Timeout;
@@ -90,7 +93,7 @@ export class WorkerPoolScraper implements PodScraper {
     return this.queue.length;
   }
 
-  scrape(task: PodScrapeTask, sink?: PodScrapeSink, signal?: AbortSignal): Promise<PodScrapeResult> {
+  scrape(task: PodScrapeTask, sink?: PodScrapeSink, signal?: AbortSignal, gate?: ReadGate): Promise<PodScrapeResult> {
     if (this.active++ === 0) this.idle.busy();
     if (this.slots.length === 0 && !this.closing) for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
     return new Promise<PodScrapeResult>((resolve) => {
@@ -98,6 +101,7 @@ export class WorkerPoolScraper implements PodScraper {
         id: this.nextId++,
         task,
         sink,
+        gate,
         resolve: (r) => {
           if (--this.active === 0) this.idle.idle();
           resolve(r);
@@ -181,6 +185,9 @@ export class WorkerPoolScraper implements PodScraper {
     slot.inflight.set(entry.id, entry);
     const msg: WorkerRequest = { kind: 'scrape', id: entry.id, task: entry.task, stream: entry.sink !== undefined };
     slot.worker.postMessage(msg);
+    entry.gate?.bind((paused) => {
+      if (!entry.settled) slot.worker.postMessage({ kind: 'gate', id: entry.id, paused } satisfies WorkerRequest);
+    });
   }
 
   private cancel(entry: Entry): void {

@@ -313,9 +313,12 @@ export class ScrapeHandler {
         // Released only once the socket has taken the bytes: the block may be refilled right after.
         if (!res.write(piece.data, () => piece.written())) await drained(res);
       }
+      // A cut-short answer must not look whole: end it only if it is, else break the connection.
       if (!res.destroyed) {
-        completed = true;
-        res.end();
+        if (flight.fanout.complete) {
+          completed = true;
+          res.end();
+        } else res.destroy();
       }
     } finally {
       metrics.bytesOut.inc({ component }, out);

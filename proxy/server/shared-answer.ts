@@ -7,8 +7,10 @@
  * share, and the last one leaving stops the fan-out.
  */
 
-/** How long after its start an answer can still be joined; what it produces meanwhile is kept. */
+/** How long after its start an answer can still be joined; what it produces meanwhile is kept... */
 export const JOIN_WINDOW_MS = 250;
+/** ...up to this many bytes: a joiner arriving later starts its own fan-out instead. */
+export const JOIN_WINDOW_BYTES = 8 * 1024 * 1024;
 
 export interface SharedPiece {
   data: Uint8Array;
@@ -35,6 +37,8 @@ export class SharedAnswer {
   onIdle: (() => void) | undefined;
 
   private readonly joinUntil: number;
+  /** Bytes of the pieces kept now. */
+  private keptBytes = 0;
 
   constructor(
     private readonly source: () => Promise<SharedPiece | undefined>,
@@ -50,14 +54,16 @@ export class SharedAnswer {
 
   /** Whether a new caller can still get the whole answer. */
   get joinable(): boolean {
-    return this.base === 0 && !this.ended && this.readers > 0 && (this.produced === 0 || this.now() < this.joinUntil);
+    return this.base === 0 && !this.ended && this.readers > 0 && (this.produced === 0 || this.windowOpen());
+  }
+
+  private windowOpen(): boolean {
+    return this.now() < this.joinUntil && this.keptBytes < JOIN_WINDOW_BYTES;
   }
 
   /** Bytes produced and not yet written by every reader. */
   get heldBytes(): number {
-    let n = 0;
-    for (const s of this.slots) n += s.piece.data.byteLength;
-    return n;
+    return this.keptBytes;
   }
 
   attach(): SharedReader {
@@ -91,6 +97,7 @@ export class SharedAnswer {
       return true;
     }
     this.slots.push({ piece, pending: this.readers });
+    this.keptBytes += piece.data.byteLength;
     return true;
   }
 
@@ -114,16 +121,18 @@ export class SharedAnswer {
       this.ended = true;
       for (const s of this.slots) s.piece.release();
       this.slots.length = 0;
+      this.keptBytes = 0;
       this.onAbandoned();
     }
     this.onIdle?.();
   }
 
   private trim(): void {
-    if (this.readers > 0 && this.now() < this.joinUntil) return;
+    if (this.readers > 0 && this.windowOpen()) return;
     let n = 0;
     while (n < this.slots.length && this.slots[n]!.pending <= 0) {
       this.slots[n]!.piece.release();
+      this.keptBytes -= this.slots[n]!.piece.data.byteLength;
       n++;
     }
     if (n > 0) {

@@ -275,6 +275,49 @@ describe('proxy under load', function () {
     }
   });
 
+  it('a slow caller holds pods back instead of memory, and their timeout does not run meanwhile: up stays 1', async () => {
+    const h = await startHarness({ scrapeTimeout: '4s' });
+    try {
+      // ~24 MB per pod, served at once: without backpressure the proxy would hold nearly all of it.
+      for (const pod of h.pods) {
+        const body = bodyOf(pod.name, 120, 1000);
+        pod.handler = serve(body);
+      }
+      let peakHeld = 0;
+      const text = await new Promise<string>((resolve, reject) => {
+        const req = https.get(`${h.url}/metrics/load`, { ca: h.caPem, agent: false, headers: { 'accept-encoding': 'identity' } }, (res) => {
+          const parts: Buffer[] = [];
+          res.once('data', (b: Buffer) => {
+            parts.push(b);
+            // Stop reading for longer than the pods' 4 s timeout, watching what the proxy holds.
+            res.pause();
+            const started = Date.now();
+            const watch = async () => {
+              peakHeld = Math.max(peakHeld, await proxyMetric(h.url, h.caPem, 'hcp_metrics_proxy_inflight_held_bytes'));
+              if (Date.now() - started < 5000) return void setTimeout(() => void watch().catch(reject), 100);
+              res.on('data', (c: Buffer) => parts.push(c));
+              res.resume();
+            };
+            void watch().catch(reject);
+          });
+          res.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+      });
+      expect(upValues(text)).to.deep.equal(['1', '1', '1']);
+      // The hold mark (12 MiB for 3 pods) stops the pods; blocks still partly unwritten and shipments
+      // already in flight come on top, but the proxy never approaches the whole answer it would hold
+      // without backpressure (the caller read nothing for 5 s while the pods had sent everything).
+      const answer = Buffer.byteLength(text);
+      expect(answer).to.be.greaterThan(64 * 1024 * 1024);
+      expect(peakHeld).to.be.greaterThan(0);
+      expect(peakHeld).to.be.lessThan(answer * 0.75);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('over the memory budget, a scrape waits, then gets 503 with Retry-After at its deadline; the budget is visible in /metrics', async () => {
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
