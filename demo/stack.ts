@@ -49,6 +49,10 @@ export interface LocalStackOptions {
   sreConfig?: string;
   /** Milliseconds to reuse an endpoint-resolver answer; default the runtime's (5 s). */
   resolverCacheTtlMs?: number;
+  /** The proxy's --sd-target (HOST:PORT for GET /sd); a function receives the proxy's own port. Default: /sd off. */
+  sdTarget?: string | ((proxyPort: number) => string);
+  /** Extra DNS names of the proxy's serving certificate (e.g. a Route host for a guest-side test). */
+  proxyDnsNames?: string[];
 }
 
 export interface LocalStack {
@@ -114,7 +118,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const ipPrefix = opts.ipPrefix ?? '127.0.1';
   const podIps = Array.from({ length: 30 }, (_v, i) => `${ipPrefix}.${i + 1}`);
   const serverNames = ['kube-apiserver', 'etcd-client', 'kube-controller-manager', 'openshift-apiserver', 'openshift-controller-manager', 'cluster-version-operator', 'localhost'];
-  const certs = mintLocalCertificates(join(dir, 'certs'), podIps, serverNames);
+  const certs = mintLocalCertificates(join(dir, 'certs'), podIps, serverNames, opts.proxyDnsNames);
   const podClientAuth = opts.podClientAuth ?? true;
   const controlPlane = await startSimulatedControlPlane({
     tls: { certPem: certs.podServing.certPem, keyPem: certs.podServing.keyPem, clientCaPem: podClientAuth ? certs.podCa.certPem : undefined },
@@ -160,13 +164,16 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       watchPollMs: 500,
     });
     const authenticator = typeof opts.authenticator === 'function' ? opts.authenticator(metrics) : (opts.authenticator ?? insecureNoAuth);
-    const app = createProxyApp({ state: runtime, authenticator, scraper, metrics, logger, maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024 * 1024 });
+    // The SD target may name the proxy's own port, known only once it listens: read it per request.
+    let sdTarget: string | undefined = typeof opts.sdTarget === 'string' ? opts.sdTarget : undefined;
+    const app = createProxyApp({ state: runtime, authenticator, scraper, metrics, logger, maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024 * 1024, sdTarget: () => sdTarget });
     const server = await startHttpsServer(app, {
       listen: opts.proxyListen ?? '127.0.0.1:0',
       tls: { certFile: certs.proxyServing.certFile, keyFile: certs.proxyServing.keyFile, ...(opts.clientCaFile ? { clientCaFile: opts.clientCaFile } : {}) },
       logger,
       watchPollMs: 500,
     });
+    if (typeof opts.sdTarget === 'function') sdTarget = opts.sdTarget(server.port);
     const rt = runtime;
     return {
       proxyUrl: `https://127.0.0.1:${server.port}`,
