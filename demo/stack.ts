@@ -49,8 +49,8 @@ export interface LocalStackOptions {
   sreConfig?: string;
   /** Milliseconds to reuse an endpoint-resolver answer; default the runtime's (5 s). */
   resolverCacheTtlMs?: number;
-  /** The proxy's --sd-target (HOST:PORT for GET /sd); a function receives the proxy's own port. Default: /sd off. */
-  sdTarget?: string | ((proxyPort: number) => string);
+  /** The proxy's --sd-target (HOST:PORT for GET /sd), or a function read per request (e.g. a forwarder started later). Default: /sd off. */
+  sdTarget?: string | (() => string | undefined);
   /** Extra DNS names of the proxy's serving certificate (e.g. a Route host for a guest-side test). */
   proxyDnsNames?: string[];
 }
@@ -164,16 +164,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       watchPollMs: 500,
     });
     const authenticator = typeof opts.authenticator === 'function' ? opts.authenticator(metrics) : (opts.authenticator ?? insecureNoAuth);
-    // The SD target may name the proxy's own port, known only once it listens: read it per request.
-    let sdTarget: string | undefined = typeof opts.sdTarget === 'string' ? opts.sdTarget : undefined;
-    const app = createProxyApp({ state: runtime, authenticator, scraper, metrics, logger, maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024 * 1024, sdTarget: () => sdTarget });
+    const app = createProxyApp({ state: runtime, authenticator, scraper, metrics, logger, maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024 * 1024, sdTarget: opts.sdTarget });
     const server = await startHttpsServer(app, {
       listen: opts.proxyListen ?? '127.0.0.1:0',
       tls: { certFile: certs.proxyServing.certFile, keyFile: certs.proxyServing.keyFile, ...(opts.clientCaFile ? { clientCaFile: opts.clientCaFile } : {}) },
       logger,
       watchPollMs: 500,
     });
-    if (typeof opts.sdTarget === 'function') sdTarget = opts.sdTarget(server.port);
     const rt = runtime;
     return {
       proxyUrl: `https://127.0.0.1:${server.port}`,
