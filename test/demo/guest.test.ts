@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { LOCAL_ROUTE_HOST } from '../../demo/certs.js';
 import { compactYaml, demoPodMonitorYaml, demoScrapeConfig } from '../../demo/guest.js';
-import { findOnPath } from '../../demo/prometheus.js';
+import { findOnPath, startDemoPrometheus } from '../../demo/prometheus.js';
 import { DEMO_NAMESPACE } from '../../demo/stack.js';
 import { desiredPodMonitor } from '../../generator/guest/objects.js';
 import { createCA } from '../../generator/pki/index.js';
-import { PROMTOOL } from '../support/promtool.js';
+import { controlPlaneRules } from '../support/control-plane-rules.js';
+import { havePrometheus, PROMETHEUS, PROMTOOL } from '../support/promtool.js';
 
 const PATHS = ['/metrics/kube-apiserver', '/metrics/etcd', '/metrics/kube-scheduler/1'];
 
@@ -59,5 +60,46 @@ describe('demo: guest side output', () => {
     expect(findOnPath('prometheus', `${a}:${b}`)).to.equal(join(b, 'prometheus'));
     expect(findOnPath('prometheus', a)).to.equal(undefined);
     expect(findOnPath('prometheus', '')).to.equal(undefined);
+  });
+});
+
+describe('demo: --prometheus with --prometheus-rules', function () {
+  this.timeout(60_000);
+  let dir: string;
+  beforeEach(function () {
+    if (!havePrometheus()) this.skip();
+    dir = mkdtempSync(join(tmpdir(), 'demo-prom-'));
+  });
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loads the rule files unchanged and serves its UI; stop() ends it', async () => {
+    const rules = join(dir, 'rules.yml');
+    writeFileSync(rules, controlPlaneRules());
+    const prom = await startDemoPrometheus(PROMETHEUS, [], [rules]);
+    try {
+      const body = (await (await fetch(`${prom.url}/api/v1/rules`)).json()) as { data: { groups: { file: string; rules: unknown[] }[] } };
+      expect(body.data.groups.map((g) => g.file)).to.deep.equal(body.data.groups.map(() => rules));
+      expect(body.data.groups.flatMap((g) => g.rules)).to.have.length(12);
+      expect((await fetch(`${prom.url}/graph`)).status).to.equal(200);
+    } finally {
+      await prom.stop();
+    }
+    await fetch(`${prom.url}/-/ready`).then(
+      () => expect.fail('still listening after stop()'),
+      () => undefined,
+    );
+  });
+
+  it('a rule file Prometheus cannot load is a clear error with its reason', async () => {
+    const rules = join(dir, 'bad.yml');
+    writeFileSync(rules, 'groups:\n- name: x\n  rules:\n  - record: bad\n    expr: sum(\n');
+    const err = await startDemoPrometheus(PROMETHEUS, [], [rules]).then(
+      () => expect.fail('started with a bad rule file'),
+      (e: Error) => e.message,
+    );
+    expect(err).to.match(/^prometheus exited with status 1 \(a rule file it cannot load\?\):/);
+    expect(err).to.include('bad.yml');
   });
 });
