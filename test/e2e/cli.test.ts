@@ -84,7 +84,7 @@ describe('e2e: the hcp-metrics-proxy CLI', function () {
 
   it('`proxy --insecure-no-auth` serves a scrape of the stack and warns that authentication is off', async () => {
     const port = await freePort();
-    const r = start([...proxyArgs(port), '--insecure-no-auth', '--scrape-workers', '1']);
+    const r = start([...proxyArgs(port), '--insecure-no-auth', '--scrape-workers', '1', '--sd-target', 'metrics-proxy.apps.example.com:443']);
     const url = `https://127.0.0.1:${port}`;
     await eventually(
       async () => {
@@ -107,6 +107,10 @@ describe('e2e: the hcp-metrics-proxy CLI', function () {
     expect(parseSamples(a.body).length).to.be.greaterThan(1000);
     const components = await scrapeProxy(`${url}/components`, { caPem });
     expect(JSON.parse(components.body)).to.have.length(stack.controlPlane.components.length);
+    // --sd-target: GET /sd names it for every served path.
+    const sd = JSON.parse((await scrapeProxy(`${url}/sd`, { caPem })).body) as { targets: string[]; labels: Record<string, string> }[];
+    expect(sd.map((g) => g.labels.__metrics_path__)).to.deep.equal(JSON.parse(components.body));
+    expect(sd.every((g) => g.targets.join() === 'metrics-proxy.apps.example.com:443')).to.equal(true);
     expect(r.output()).to.match(/AUTHENTICATION IS DISABLED/);
 
     // SIGTERM: a clean shutdown.
@@ -121,6 +125,12 @@ describe('e2e: the hcp-metrics-proxy CLI', function () {
     expect(code).to.not.equal(0);
     expect(r.output()).to.match(/--insecure-no-auth/);
     expect(r.output()).to.match(/authentication/i);
+  });
+
+  it('`proxy --sd-target` that is not HOST:PORT exits non-zero naming the flag', async () => {
+    const r = start([...proxyArgs(await freePort()), '--insecure-no-auth', '--sd-target', 'https://metrics-proxy.apps.example.com']);
+    expect(await r.exited).to.not.equal(0);
+    expect(r.output()).to.include('--sd-target must be HOST:PORT (the address the guest Prometheus reaches, e.g. the Route host and 443), not "https://metrics-proxy.apps.example.com"');
   });
 
   it('`proxy` without its required flags exits non-zero naming them', async () => {
