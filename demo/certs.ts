@@ -37,7 +37,10 @@ function write(dir: string, name: string, pair: CertificatePair): CertificatePai
   return { ...pair, certFile, keyFile };
 }
 
-export function mintLocalCertificates(dir: string, podIps: string[], podDnsNames: string[]): LocalCertificates {
+/** The name a guest-side demo or test reaches the proxy by, as a guest reaches the Route host. */
+export const LOCAL_ROUTE_HOST = 'metrics-proxy.apps.local';
+
+export function mintLocalCertificates(dir: string, podIps: string[], podDnsNames: string[], proxyDnsNames: string[] = []): LocalCertificates {
   mkdirSync(dir, { recursive: true });
   const ca = createCA({ commonName: 'hcp-metrics-proxy local CA' });
   const podCa = createCA({ commonName: 'hosted control plane root CA (simulated)' });
@@ -51,7 +54,7 @@ export function mintLocalCertificates(dir: string, podIps: string[], podDnsNames
     caFile,
     podCa,
     podCaFile,
-    proxyServing: write(dir, 'proxy-serving', issueCertificate(ca, { commonName: 'metrics-proxy', dnsNames: ['localhost', 'metrics-proxy'], ipAddresses: ['127.0.0.1', '::1'], usages: ['serverAuth'] })),
+    proxyServing: write(dir, 'proxy-serving', issueCertificate(ca, { commonName: 'metrics-proxy', dnsNames: ['localhost', 'metrics-proxy', LOCAL_ROUTE_HOST, ...proxyDnsNames], ipAddresses: ['127.0.0.1', '::1'], usages: ['serverAuth'] })),
     resolverServing: write(dir, 'resolver-serving', issueCertificate(ca, { commonName: 'endpoint-resolver', dnsNames: ['localhost', 'endpoint-resolver'], ipAddresses: ['127.0.0.1'], usages: ['serverAuth'] })),
     resolverClient: write(dir, 'resolver-client', issueCertificate(ca, { commonName: 'metrics-proxy', usages: ['clientAuth'] })),
     podClient: write(dir, 'pod-client', issueCertificate(podCa, { commonName: 'system:serviceaccount:hypershift:metrics-client', usages: ['clientAuth'] })),

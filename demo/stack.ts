@@ -49,6 +49,10 @@ export interface LocalStackOptions {
   sreConfig?: string;
   /** Milliseconds to reuse an endpoint-resolver answer; default the runtime's (5 s). */
   resolverCacheTtlMs?: number;
+  /** The proxy's --sd-target (HOST:PORT for GET /sd), or a function read per request (e.g. a forwarder started later). Default: /sd off. */
+  sdTarget?: string | (() => string | undefined);
+  /** Extra DNS names of the proxy's serving certificate (e.g. a Route host for a guest-side test). */
+  proxyDnsNames?: string[];
 }
 
 export interface LocalStack {
@@ -114,7 +118,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const ipPrefix = opts.ipPrefix ?? '127.0.1';
   const podIps = Array.from({ length: 30 }, (_v, i) => `${ipPrefix}.${i + 1}`);
   const serverNames = ['kube-apiserver', 'etcd-client', 'kube-controller-manager', 'openshift-apiserver', 'openshift-controller-manager', 'cluster-version-operator', 'localhost'];
-  const certs = mintLocalCertificates(join(dir, 'certs'), podIps, serverNames);
+  const certs = mintLocalCertificates(join(dir, 'certs'), podIps, serverNames, opts.proxyDnsNames);
   const podClientAuth = opts.podClientAuth ?? true;
   const controlPlane = await startSimulatedControlPlane({
     tls: { certPem: certs.podServing.certPem, keyPem: certs.podServing.keyPem, clientCaPem: podClientAuth ? certs.podCa.certPem : undefined },
@@ -160,7 +164,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       watchPollMs: 500,
     });
     const authenticator = typeof opts.authenticator === 'function' ? opts.authenticator(metrics) : (opts.authenticator ?? insecureNoAuth);
-    const app = createProxyApp({ state: runtime, authenticator, scraper, metrics, logger, maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024 * 1024 });
+    const app = createProxyApp({ state: runtime, authenticator, scraper, metrics, logger, maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024 * 1024, sdTarget: opts.sdTarget });
     const server = await startHttpsServer(app, {
       listen: opts.proxyListen ?? '127.0.0.1:0',
       tls: { certFile: certs.proxyServing.certFile, keyFile: certs.proxyServing.keyFile, ...(opts.clientCaFile ? { clientCaFile: opts.clientCaFile } : {}) },

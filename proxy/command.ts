@@ -13,6 +13,7 @@ import { Admission, BUDGET_SHARE_OF_LIMIT, defaultBudgetBytes, DEFAULT_BUDGET_BY
 import { createProxyApp } from './server/app.js';
 import { insecureNoAuth, type Authenticator } from './server/auth.js';
 import { ProxyMetrics } from './server/metrics.js';
+import { parseSdTarget } from './server/sd.js';
 
 export const proxyFlags = {
   config: { kind: 'string', help: 'proxy configuration file (YAML or JSON, DESIGN §4); reloaded when it changes' },
@@ -42,6 +43,7 @@ export const proxyFlags = {
   'authorize-with-sar': { kind: 'boolean', help: 'also allow whoever a SubjectAccessReview (get on the request path) allows in the hosted cluster; needs --kubeconfig' },
   ...listenerLimitFlags('Behind the OpenShift Route (TLS passthrough) every caller shares the router\'s address, so this must fit all of them: Prometheus keeps one connection per scraped path and replica.'),
   'insecure-no-auth': { kind: 'boolean', help: 'serve every caller without authentication (local testing only)' },
+  'sd-target': { kind: 'string', help: 'HOST:PORT the guest Prometheus reaches the proxy at (the Route host and 443): GET /sd then answers Prometheus HTTP service discovery (http_sd_configs) with one target group per served path; without it /sd is 404' },
   'log-level': { kind: 'string', help: 'debug, info, warn or error', default: 'info' },
 } satisfies FlagSpecs;
 
@@ -53,6 +55,7 @@ export async function runProxy(argv: string[]): Promise<void> {
   const missing = (['config', 'tls-cert-file', 'tls-key-file'] as const).filter((f) => !flags[f]);
   if (missing.length > 0) throw new Error(`missing required flag(s): ${missing.map((f) => '--' + f).join(', ')}`);
   const metricsSet = parseMetricsSetName(flags['metrics-set'] ?? 'Telemetry');
+  const sdTarget = flags['sd-target'] === undefined ? undefined : parseSdTarget(flags['sd-target']);
   if (metricsSet === 'SRE' && !flags['sre-config']) throw new Error('--metrics-set SRE needs --sre-config FILE');
   const authFlags = flags.kubeconfig !== undefined || flags['client-ca-file'] !== undefined;
   if (flags['insecure-no-auth'] && authFlags) throw new Error('--insecure-no-auth cannot be combined with --kubeconfig or --client-ca-file');
@@ -115,6 +118,7 @@ export async function runProxy(argv: string[]): Promise<void> {
     maxBodyBytes: flags['max-pod-body-bytes']!,
     admission,
     shareIdenticalScrapes: flags['share-identical-scrapes'],
+    sdTarget,
   });
   const server = await startHttpsServer(app, {
     listen: flags.listen!,

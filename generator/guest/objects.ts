@@ -81,6 +81,33 @@ export function desiredCaConfigMap(bundle: string, o: GuestObjectOptions): Guest
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(GUEST_OBJECTS.caConfigMap, o), data: { [GUEST_OBJECTS.caKey]: bundle } };
 }
 
+/**
+ * A served path usable as a PodMonitor endpoint path: `/metrics/<component>` or `/metrics/<component>/<n>`
+ * (n ≥ 1), the component a URL-path-safe name as the proxy's config parser accepts it (letters, digits,
+ * '.', '_', '~', '-', starting with a letter or digit, at most 253 characters). Anything else would put a
+ * path in the guest's Prometheus configuration that the proxy cannot serve (or that means another URL).
+ */
+const ENDPOINT_PATH = /^\/metrics\/([A-Za-z0-9][A-Za-z0-9._~-]*)(?:\/[1-9][0-9]*)?$/;
+
+/** Why `path` cannot be a PodMonitor endpoint path; undefined when it can. */
+export function endpointPathProblem(path: string): string | undefined {
+  const m = ENDPOINT_PATH.exec(path);
+  if (m && m[1]!.length <= 253) return undefined;
+  return `served path ${JSON.stringify(path)} cannot be a PodMonitor endpoint path (want /metrics/<component>[/<n>], the component of letters, digits, '.', '_', '~' and '-', starting with a letter or digit, at most 253 characters); left out of the PodMonitor`;
+}
+
+/** The paths that can be PodMonitor endpoint paths, and a message for each one that cannot. */
+export function splitEndpointPaths(paths: readonly string[]): { valid: string[]; rejected: string[] } {
+  const valid: string[] = [];
+  const rejected: string[] = [];
+  for (const p of paths) {
+    const problem = endpointPathProblem(p);
+    if (problem) rejected.push(problem);
+    else valid.push(p);
+  }
+  return { valid, rejected };
+}
+
 /** `paths` as the proxy serves them (`/metrics/<component>`, `/metrics/<component>/<n>`), in the proxy's order. */
 export function desiredPodMonitor(paths: readonly string[], o: GuestObjectOptions): GuestPodMonitor {
   const endpoint = (path: string): PodMetricsEndpoint => ({

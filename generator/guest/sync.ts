@@ -17,7 +17,7 @@ import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { GeneratorMetrics, GuestSyncResult } from '../metrics.js';
 import type { GuestApis } from './client.js';
-import { bundleCertificates, containsAll, desiredCaConfigMap, desiredPodMonitor, GUEST_OBJECTS, isOwned, PODMONITOR_API, type GuestConfigMap, type GuestObjectOptions, type GuestPodMonitor } from './objects.js';
+import { bundleCertificates, containsAll, desiredCaConfigMap, desiredPodMonitor, GUEST_OBJECTS, isOwned, PODMONITOR_API, splitEndpointPaths, type GuestConfigMap, type GuestObjectOptions, type GuestPodMonitor } from './objects.js';
 
 export interface GuestSyncOptions {
   /** The guest clients (re-read when the kubeconfig rotates). */
@@ -45,6 +45,8 @@ export interface PassResult {
   conflicts: string[];
   /** Why something could not be written yet (no CA bundle, no configuration generated yet). */
   pending: string[];
+  /** Served paths left out of the PodMonitor because they cannot be endpoint paths (the others are written). */
+  rejected: string[];
 }
 
 export interface GuestSyncStatus {
@@ -92,6 +94,8 @@ export class GuestSync {
   private retryInMs: number | undefined;
   private last: PassResult | undefined;
   private stateKey = '';
+  /** The rejected paths last logged, so each change is logged once. */
+  private rejectedKey = '';
   private done = false;
   /** Normalized CA certificates in the guest bundle, with when each was first seen there. */
   private guestCAs = new Map<string, number>();
@@ -150,7 +154,7 @@ export class GuestSync {
     if (this.mode === 'cleanup' && this.done) return { ok: true, done: true, ...base };
     if (this.lastError !== undefined) return { ok: false, reason: this.lastError, ...base, ...(this.retryInMs !== undefined ? { retryInMs: this.retryInMs } : {}) };
     if (!this.last) return { ok: false, reason: 'no pass completed yet', ...base };
-    const problems = [...this.last.conflicts, ...this.last.pending];
+    const problems = [...this.last.conflicts, ...this.last.pending, ...this.last.rejected];
     return problems.length > 0 ? { ok: false, reason: problems.join('; '), ...base } : { ok: true, ...base };
   }
 
@@ -180,7 +184,7 @@ export class GuestSync {
   private async syncPass(bundle: string | undefined): Promise<PassResult> {
     const apis = this.opts.client.current();
     const o = this.opts.objects;
-    const out: PassResult = { written: [], conflicts: [], pending: [] };
+    const out: PassResult = { written: [], conflicts: [], pending: [], rejected: [] };
     const cmName = GUEST_OBJECTS.caConfigMap;
     // Without a bundle the guest's stays as it is: removing trust would break scrapes.
     const cm = bundle === undefined ? undefined : desiredCaConfigMap(bundle, o);
@@ -196,7 +200,10 @@ export class GuestSync {
     const pmName = GUEST_OBJECTS.podMonitor;
     const custom = { ...PODMONITOR_API, namespace: o.namespace };
     // Until the first generation the paths are unknown: an empty endpoint list would stop every scrape.
-    const pm = this.paths === undefined ? undefined : desiredPodMonitor(this.paths, o);
+    // A path that cannot be an endpoint path is left out (and reported); the others are still written.
+    const split = this.paths === undefined ? undefined : splitEndpointPaths(this.paths);
+    if (split) this.reportRejected((out.rejected = split.rejected));
+    const pm = split === undefined ? undefined : desiredPodMonitor(split.valid, o);
     await this.apply(out, 'PodMonitor', pmName, {
       read: () => apis.custom.getNamespacedCustomObject({ ...custom, name: pmName }) as Promise<Existing>,
       desired: pm,
@@ -218,7 +225,7 @@ export class GuestSync {
   private async cleanupPass(): Promise<PassResult> {
     const apis = this.opts.client.current();
     const ns = this.opts.objects.namespace;
-    const out: PassResult = { written: [], conflicts: [], pending: [] };
+    const out: PassResult = { written: [], conflicts: [], pending: [], rejected: [] };
     const targets: { kind: Kind; name: string; read: () => Promise<Existing>; del: (body: V1DeleteOptions) => Promise<unknown> }[] = [
       {
         kind: 'PodMonitor',
@@ -372,6 +379,13 @@ export class GuestSync {
         throw err;
       }
     }
+  }
+
+  private reportRejected(rejected: string[]): void {
+    const key = rejected.join('\n');
+    if (key === this.rejectedKey) return;
+    this.rejectedKey = key;
+    if (rejected.length > 0) this.opts.logger.error('served paths left out of the guest PodMonitor', { rejected });
   }
 
   private async readIfPresent<T>(read: () => Promise<T>): Promise<T | undefined> {

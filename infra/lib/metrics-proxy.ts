@@ -186,6 +186,8 @@ export class MetricsProxy extends Construct {
       `--tls-key-file=${PROXY_PATHS.servingCert}/tls.key`,
       `--listen=0.0.0.0:${PORTS.proxy}`,
       `--metrics-set=${metricsSet}`,
+      // GET /sd (Prometheus HTTP SD) names the address a guest reaches: the Route, on 443.
+      `--sd-target=${routeHost}:443`,
     ];
     if (metricsSet === 'SRE') {
       mounts.push(configMapMount('sre-metric-set', RUNTIME_OBJECTS.sreMetricSetConfigMap, PROXY_PATHS.sre, true));

@@ -14,6 +14,7 @@ import { Admission, defaultBudgetBytes } from './admission.js';
 import type { Authenticator } from './auth.js';
 import type { ProxyMetrics } from './metrics.js';
 import { ScrapeHandler } from './scrape-handler.js';
+import { sdAnswer } from './sd.js';
 
 export { effectiveTimeoutSeconds } from './scrape-handler.js';
 
@@ -40,6 +41,8 @@ export interface ProxyAppOptions {
   admission?: Admission;
   /** Let identical concurrent scrapes share one fan-out (default true). */
   shareIdenticalScrapes?: boolean;
+  /** HOST:PORT the guest reaches (--sd-target): GET /sd answers Prometheus HTTP SD with it; undefined: /sd is 404. */
+  sdTarget?: string | (() => string | undefined);
 }
 
 export function servedPaths(config: ProxyConfig): string[] {
@@ -136,6 +139,13 @@ export function createProxyApp(opts: ProxyAppOptions): express.Express {
       return void res.status(503).type('text/plain').send('Service Unavailable: no configuration loaded\n');
     }
     res.json(servedPaths(config));
+  });
+
+  app.get('/sd', (_req, res) => {
+    const a = sdAnswer(state.config(), typeof opts.sdTarget === 'function' ? opts.sdTarget() : opts.sdTarget, servedPaths);
+    if (a.status === 200) return void res.json(a.body);
+    if (a.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(a.retryAfterSeconds));
+    res.status(a.status).type('text/plain').send(`${a.message}\n`);
   });
 
   app.get(/^\/metrics\/.*/, (req, res) => {

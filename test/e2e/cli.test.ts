@@ -11,9 +11,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { memoryLogger } from '../../common/log.js';
 import { scrapeProxy } from '../../demo/client.js';
+import { findOnPath } from '../../demo/prometheus.js';
 import { startLocalStack, type LocalStack } from '../../demo/stack.js';
 import { parseSamples } from '../support/exposition.js';
 import { eventually, freePort } from '../support/prometheus.js';
+import { havePrometheus } from '../support/promtool.js';
 
 /** build/cli.js, from build/test/e2e/cli.test.js. */
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'cli.js');
@@ -24,9 +26,9 @@ interface Run {
   exited: Promise<number | null>;
 }
 
-function run(args: string[]): Run {
+function run(args: string[], env: Record<string, string> = {}): Run {
   let out = '';
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info', ...env } });
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -82,7 +84,7 @@ describe('e2e: the hcp-metrics-proxy CLI', function () {
 
   it('`proxy --insecure-no-auth` serves a scrape of the stack and warns that authentication is off', async () => {
     const port = await freePort();
-    const r = start([...proxyArgs(port), '--insecure-no-auth', '--scrape-workers', '1']);
+    const r = start([...proxyArgs(port), '--insecure-no-auth', '--scrape-workers', '1', '--sd-target', 'metrics-proxy.apps.example.com:443']);
     const url = `https://127.0.0.1:${port}`;
     await eventually(
       async () => {
@@ -105,6 +107,10 @@ describe('e2e: the hcp-metrics-proxy CLI', function () {
     expect(parseSamples(a.body).length).to.be.greaterThan(1000);
     const components = await scrapeProxy(`${url}/components`, { caPem });
     expect(JSON.parse(components.body)).to.have.length(stack.controlPlane.components.length);
+    // --sd-target: GET /sd names it for every served path.
+    const sd = JSON.parse((await scrapeProxy(`${url}/sd`, { caPem })).body) as { targets: string[]; labels: Record<string, string> }[];
+    expect(sd.map((g) => g.labels.__metrics_path__)).to.deep.equal(JSON.parse(components.body));
+    expect(sd.every((g) => g.targets.join() === 'metrics-proxy.apps.example.com:443')).to.equal(true);
     expect(r.output()).to.match(/AUTHENTICATION IS DISABLED/);
 
     // SIGTERM: a clean shutdown.
@@ -121,15 +127,30 @@ describe('e2e: the hcp-metrics-proxy CLI', function () {
     expect(r.output()).to.match(/authentication/i);
   });
 
+  it('`proxy --sd-target` that is not HOST:PORT exits non-zero naming the flag', async () => {
+    const r = start([...proxyArgs(await freePort()), '--insecure-no-auth', '--sd-target', 'https://metrics-proxy.apps.example.com']);
+    expect(await r.exited).to.not.equal(0);
+    expect(r.output()).to.include('--sd-target must be HOST:PORT (the address the guest Prometheus reaches, e.g. the Route host and 443), not "https://metrics-proxy.apps.example.com"');
+  });
+
   it('`proxy` without its required flags exits non-zero naming them', async () => {
     const r = start(['proxy', '--insecure-no-auth']);
     expect(await r.exited).to.not.equal(0);
     expect(r.output()).to.match(/missing required flag\(s\): --config, --tls-cert-file, --tls-key-file/);
   });
 
-  it('`demo --once` prints the summary table and exits 0', async function () {
+  it('`demo --prometheus` without the binary on PATH exits non-zero saying so, before starting anything', async () => {
+    const empty = run(['demo', '--once', '--prometheus', '--listen', '127.0.0.1:0'], { PATH: '' });
+    runs.push(empty);
+    expect(await empty.exited).to.not.equal(0);
+    expect(empty.output()).to.match(/--prometheus needs the `prometheus` binary on PATH \(Debian\/Ubuntu: apt-get install prometheus\); none was found/);
+    expect(empty.output()).not.to.match(/Starting a simulated/);
+  });
+
+  it('`demo --once` prints the summary table and the guest side (with --prometheus when installed: every target up through the forwarder) and exits 0', async function () {
     const port = await freePort();
-    const r = start(['demo', '--once', '--listen', `127.0.0.1:${port}`]);
+    const withPrometheus = havePrometheus() && findOnPath('prometheus') !== undefined;
+    const r = start(['demo', '--once', '--listen', `127.0.0.1:${port}`, ...(withPrometheus ? ['--prometheus'] : [])]);
     const code = await r.exited;
     const out = r.output();
     // Another process holding 127.0.0.1:<port> between freePort() and the bind is not the demo's fault.
@@ -161,5 +182,16 @@ describe('e2e: the hcp-metrics-proxy CLI', function () {
       'cluster-version-operator': '1/0',
     });
     for (const [name, cells] of rows) expect(cells.length, `${name}: ${cells.join(' | ')} (an HTTP error column?)`).to.equal(6);
+    // The guest side: the forwarder, the PodMonitor guest sync would write, a scrape config to paste.
+    expect(out).to.match(/^Guest side: the forwarder on 127\.0\.0\.1:\d+ carries every connection, TLS untouched, to the proxy on 127\.0\.0\.1:\d+$/m);
+    expect(out).to.match(/^ {4}kind: PodMonitor$/m);
+    expect(out.match(/^ +path: \/metrics\/[a-z-]+$/gm)).to.have.length(6);
+    expect(out.match(/__metrics_path__: \/metrics\/[a-z-]+/g)).to.have.length(6);
+    if (withPrometheus) {
+      expect(out).to.match(/^Prometheus: http:\/\/127\.0\.0\.1:\d+\/targets/m);
+      const health = out.match(/^ {2}\/metrics\/[a-z-]+ +\S+/gm)!.map((l) => l.trim().split(/ +/));
+      expect(health.map(([path]) => path).sort()).to.deep.equal([...rows.keys()].map((c) => `/metrics/${c}`).sort());
+      for (const [path, h] of health) expect(h, path).to.equal('up');
+    }
   });
 });

@@ -146,6 +146,8 @@ describe('infra MetricsProxy', () => {
     expect(source(flags.get('--client-ca-file')!).configMap.name).to.equal('metrics-client-ca');
     expect(flags.get('--listen')).to.equal('0.0.0.0:9443');
     expect(flags.get('--metrics-set')).to.equal('SRE');
+    // GET /sd names the address a guest reaches: the Route's host, on 443.
+    expect(flags.get('--sd-target')).to.equal(`${find(objs, 'Route').spec.host}:443`);
     expect(flags.get('--allowed-subjects')).to.equal('u1,system:monitoring');
     expect(flags.get('--token-audiences')).to.equal('a,b');
     expect(flags.has('--authorize-with-sar')).to.equal(true);

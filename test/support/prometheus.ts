@@ -17,8 +17,36 @@ export interface PrometheusServer {
   query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
   /** Active targets with their health and last error. */
   targets(): Promise<{ labels: Record<string, string>; scrapePool: string; health: string; lastError: string; scrapeUrl: string }[]>;
+  /** Rule groups as /api/v1/rules reports them (health, lastError, alert state per rule). */
+  rules(): Promise<RuleGroupStatus[]>;
+  /** Pending and firing alerts (/api/v1/alerts). */
+  alerts(): Promise<{ labels: Record<string, string>; state: string }[]>;
   logs(): string;
   stop(): Promise<void>;
+}
+
+export interface RuleStatus {
+  name: string;
+  type: 'recording' | 'alerting';
+  health: string;
+  lastError?: string;
+  lastEvaluation: string;
+  /** Alerting rules: inactive, pending or firing. */
+  state?: string;
+}
+
+export interface RuleGroupStatus {
+  name: string;
+  file: string;
+  rules: RuleStatus[];
+}
+
+export interface PrometheusOptions {
+  scrapeInterval?: string;
+  /** Rule files' contents, written next to the config and listed in rule_files. */
+  ruleFiles?: string[];
+  /** Default 1m (rules then evaluate once a minute). */
+  evaluationInterval?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -32,11 +60,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startPrometheus(scrapeConfigs: Record<string, unknown>[], opts: { scrapeInterval?: string } = {}): Promise<PrometheusServer> {
+export async function startPrometheus(scrapeConfigs: Record<string, unknown>[], opts: PrometheusOptions = {}): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'hcp-prom-'));
   const port = await freePort();
+  const ruleFiles = (opts.ruleFiles ?? []).map((content, i) => {
+    const file = join(dir, `rules-${i}.yml`);
+    writeFileSync(file, content);
+    return file;
+  });
   const config = {
-    global: { scrape_interval: opts.scrapeInterval ?? '1s', scrape_timeout: '1s', evaluation_interval: '1m' },
+    global: { scrape_interval: opts.scrapeInterval ?? '1s', scrape_timeout: '1s', evaluation_interval: opts.evaluationInterval ?? '1m' },
+    ...(ruleFiles.length > 0 ? { rule_files: ruleFiles } : {}),
     scrape_configs: scrapeConfigs,
   };
   writeFileSync(join(dir, 'prometheus.yml'), YAML.stringify(config));
@@ -78,6 +112,8 @@ export async function startPrometheus(scrapeConfigs: Record<string, unknown>[], 
     dir,
     query: async (expr) => (await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`)).result,
     targets: async () => (await api<{ activeTargets: { labels: Record<string, string>; scrapePool: string; health: string; lastError: string; scrapeUrl: string }[] }>('/api/v1/targets?state=active')).activeTargets,
+    rules: async () => (await api<{ groups: RuleGroupStatus[] }>('/api/v1/rules')).groups,
+    alerts: async () => (await api<{ alerts: { labels: Record<string, string>; state: string }[] }>('/api/v1/alerts')).alerts,
     logs: () => output,
     stop: () =>
       new Promise<void>((resolve) => {

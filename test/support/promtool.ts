@@ -19,3 +19,9 @@ export function promtoolCheckMetrics(exposition: string): PromtoolResult {
   const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: exposition, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return { status: r.status ?? -1, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
+
+/** `promtool check rules FILE...`: 0 when every file parses and every expression is valid. */
+export function promtoolCheckRules(files: string[]): PromtoolResult {
+  const r = spawnSync(PROMTOOL, ['check', 'rules', ...files], { encoding: 'utf8' });
+  return { status: r.status ?? -1, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}

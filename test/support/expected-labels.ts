@@ -1,0 +1,34 @@
+/** The target labels every pod's series must carry through the proxy, as the local stack's config says. */
+import { readFileSync } from 'node:fs';
+import YAML from 'yaml';
+import { DEMO_NAMESPACE, type LocalStack } from '../../demo/stack.js';
+
+interface ConfigComponent {
+  name: string;
+  metricsPort: number;
+  metricsJob?: string;
+  metricsNamespace?: string;
+  metricsService?: string;
+  metricsEndpoint?: string;
+  targetLabels?: Record<string, string>;
+}
+
+/** Pod name → job, namespace, service, endpoint, pod, instance (and static target labels), as standalone OpenShift labels them. */
+export function expectedPodLabels(stack: LocalStack): Map<string, Record<string, string>> {
+  const config = YAML.parse(readFileSync(stack.configFile, 'utf8')) as { components: ConfigComponent[] };
+  const out = new Map<string, Record<string, string>>();
+  for (const c of config.components) {
+    for (const pod of stack.controlPlane.component(c.name).pods) {
+      out.set(pod.name, {
+        job: c.metricsJob ?? c.name,
+        namespace: c.metricsNamespace ?? DEMO_NAMESPACE,
+        service: c.metricsService ?? c.name,
+        endpoint: c.metricsEndpoint ?? 'metrics',
+        pod: pod.name,
+        instance: `${pod.ip}:${c.metricsPort}`,
+        ...(c.targetLabels ?? {}),
+      });
+    }
+  }
+  return out;
+}
