@@ -128,6 +128,8 @@ export class Fanout {
   private startSettled = false;
   private readonly gates: ReadGate[];
   private readonly holdHigh: number;
+  /** Ends an answer nobody reads to the end (cleared once the caller has taken the last piece). */
+  private readonly lifetime: NodeJS.Timeout;
 
   constructor(req: FanoutRequest) {
     const begun = process.hrtime.bigint();
@@ -149,8 +151,8 @@ export class Fanout {
     const timeoutMs = Math.max(1, Math.round(req.timeoutSeconds * 1000));
     // Pods held back by a caller that never reads would keep this scrape (and its reservation) forever;
     // long after the caller's own timeout nobody waits for the answer any more.
-    const lifetime = setTimeout(() => this.abort(), 2 * timeoutMs + LIFETIME_SLACK_MS);
-    lifetime.unref();
+    this.lifetime = setTimeout(() => this.abort(), 2 * timeoutMs + LIFETIME_SLACK_MS);
+    this.lifetime.unref();
     const results = kept.map(({ pod, pairs, scrape, invalid }, i): Promise<PodScrapeResult> => {
       if (invalid !== undefined) return Promise.resolve(failedResult(pod, 'config', invalid));
       // The scrape goes where the relabelings left __address__ (the pod's IP and port unless a rule moved
@@ -206,7 +208,6 @@ export class Fanout {
     });
     this.checkStart();
     this.done = Promise.all(results).then((pods) => {
-      clearTimeout(lifetime);
       if (!this.aborted) this.close(pods, targets);
       const parseSeconds = pods.reduce((n, p) => n + (p.parseSeconds ?? 0), 0);
       return { pods, drops: this.merge.drops, durationSeconds: Number(process.hrtime.bigint() - begun) / 1e9, parseSeconds };
@@ -236,7 +237,10 @@ export class Fanout {
         }
         return piece;
       }
-      if (this.ended || this.aborted) return undefined;
+      if (this.ended || this.aborted) {
+        clearTimeout(this.lifetime);
+        return undefined;
+      }
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
   }
