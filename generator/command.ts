@@ -35,7 +35,7 @@ export const generatorFlags = {
   'route-host': { kind: 'string', help: "the Route host the proxy's serving certificate is issued for (with --manage-certs) and the guest PodMonitor's TLS server name (with --guest-kubeconfig)" },
   'guest-kubeconfig': { kind: 'string', help: "the hosted cluster's admin kubeconfig (re-read when it changes): keep the CA bundle ConfigMap and the PodMonitor in the guest" },
   'guest-namespace': { kind: 'string', help: 'guest namespace of the CA bundle ConfigMap and the PodMonitor', default: 'openshift-monitoring' },
-  'guest-auth': { kind: 'string', help: "how the guest Prometheus authenticates: client-certificate (scrapeClass tls-client-certificate-auth) or bearer-token", default: 'client-certificate' },
+  'guest-auth': { kind: 'string', help: "how the guest Prometheus authenticates: client-certificate (scrapeClass tls-client-certificate-auth), bearer-token, or auto: bearer-token with Secret hcp-metrics-proxy-prometheus-token when the guest namespace has it (the guest chart creates it in bearer-token mode), else client-certificate", default: 'auto' },
   'guest-token-secret': { kind: 'string', help: 'with --guest-auth bearer-token: the guest Secret (key token) the PodMonitor endpoints authenticate with' },
   'guest-sync': { kind: 'boolean', help: 'with --guest-kubeconfig: keep the guest objects (true), or remove the ones the generator created (false)', default: true },
   'log-level': { kind: 'string', help: 'debug, info, warn or error', default: 'info' },

@@ -20,6 +20,11 @@ export const GUEST_OBJECTS = {
   clientCertScrapeClass: 'tls-client-certificate-auth',
   /** Key of the bearer-token Secret (--guest-token-secret). */
   tokenKey: 'token',
+  /**
+   * The service-account token Secret the guest chart creates in bearer-token mode (infra GUEST.tokenSecret):
+   * with `--guest-auth auto` its presence in the guest namespace selects bearer-token mode.
+   */
+  defaultTokenSecret: 'hcp-metrics-proxy-prometheus-token',
 } as const;
 
 /** Which HCP namespace a guest object was written from (one generator per hosted control plane). */
@@ -29,6 +34,9 @@ export const PODMONITOR_API = { group: 'monitoring.coreos.com', version: 'v1', p
 
 export type GuestAuth = { mode: 'client-certificate' } | { mode: 'bearer-token'; secret: string };
 
+/** How guest sync is told the auth mode: given, or `auto` (from the token Secret the guest chart creates). */
+export type GuestAuthSetting = GuestAuth | { mode: 'auto' };
+
 export interface GuestObjectOptions {
   /** Guest namespace (default openshift-monitoring). */
   namespace: string;
@@ -36,7 +44,7 @@ export interface GuestObjectOptions {
   sourceNamespace: string;
   /** The Route host: the TLS server name the guest Prometheus verifies. */
   routeHost: string;
-  auth: GuestAuth;
+  auth: GuestAuthSetting;
 }
 
 export interface ObjectMeta {
@@ -109,7 +117,7 @@ export function splitEndpointPaths(paths: readonly string[]): { valid: string[];
 }
 
 /** `paths` as the proxy serves them (`/metrics/<component>`, `/metrics/<component>/<n>`), in the proxy's order. */
-export function desiredPodMonitor(paths: readonly string[], o: GuestObjectOptions): GuestPodMonitor {
+export function desiredPodMonitor(paths: readonly string[], o: GuestObjectOptions & { auth: GuestAuth }): GuestPodMonitor {
   const endpoint = (path: string): PodMetricsEndpoint => ({
     port: GUEST_OBJECTS.forwarderPort,
     path,

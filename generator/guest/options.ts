@@ -1,5 +1,5 @@
 /** The guest-sync flags of `hcp-metrics-proxy generator`, checked together (each error names the flag). */
-import type { GuestAuth } from './objects.js';
+import { GUEST_OBJECTS, type GuestAuthSetting } from './objects.js';
 
 export interface GuestFlags {
   'guest-kubeconfig'?: string | undefined;
@@ -15,7 +15,7 @@ export interface GuestSettings {
   namespace: string;
   /** sync: keep the objects; cleanup: guest sync turned off, remove what it created. */
   mode: 'sync' | 'cleanup';
-  auth: GuestAuth;
+  auth: GuestAuthSetting;
   /** Required in sync mode. */
   routeHost: string;
 }
@@ -33,10 +33,13 @@ export function guestSettings(f: GuestFlags): GuestSettings | undefined {
   }
   const namespace = f['guest-namespace'] ?? 'openshift-monitoring';
   if (!DNS_LABEL.test(namespace) || namespace.length > 63) throw new Error(`--guest-namespace must be a namespace name (RFC 1123 label), not "${namespace}"`);
-  const mode = f['guest-auth'] ?? 'client-certificate';
+  const mode = f['guest-auth'] ?? 'auto';
   const secret = f['guest-token-secret'];
-  let auth: GuestAuth;
-  if (mode === 'client-certificate') {
+  let auth: GuestAuthSetting;
+  if (mode === 'auto') {
+    if (secret !== undefined) throw new Error(`--guest-token-secret is only used with --guest-auth bearer-token (auto looks for ${GUEST_OBJECTS.defaultTokenSecret})`);
+    auth = { mode };
+  } else if (mode === 'client-certificate') {
     if (secret !== undefined) throw new Error('--guest-token-secret is only used with --guest-auth bearer-token');
     auth = { mode };
   } else if (mode === 'bearer-token') {
@@ -44,7 +47,7 @@ export function guestSettings(f: GuestFlags): GuestSettings | undefined {
     if (!DNS_SUBDOMAIN.test(secret) || secret.length > 253) throw new Error(`--guest-token-secret must be a Secret name, not "${secret}"`);
     auth = { mode, secret };
   } else {
-    throw new Error(`--guest-auth must be client-certificate or bearer-token, not "${mode}"`);
+    throw new Error(`--guest-auth must be auto, client-certificate or bearer-token, not "${mode}"`);
   }
   const routeHost = f['route-host'] ?? '';
   if (f['guest-sync'] && !routeHost) throw new Error('guest sync (--guest-kubeconfig) needs --route-host HOST: the TLS server name the guest Prometheus verifies');

@@ -17,7 +17,7 @@ import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { GeneratorMetrics, GuestSyncResult } from '../metrics.js';
 import type { GuestApis } from './client.js';
-import { bundleCertificates, containsAll, desiredCaConfigMap, desiredPodMonitor, GUEST_OBJECTS, isOwned, PODMONITOR_API, splitEndpointPaths, type GuestConfigMap, type GuestObjectOptions, type GuestPodMonitor } from './objects.js';
+import { bundleCertificates, containsAll, desiredCaConfigMap, desiredPodMonitor, GUEST_OBJECTS, isOwned, PODMONITOR_API, splitEndpointPaths, type GuestAuth, type GuestConfigMap, type GuestObjectOptions, type GuestPodMonitor } from './objects.js';
 
 export interface GuestSyncOptions {
   /** The guest clients (re-read when the kubeconfig rotates). */
@@ -181,6 +181,20 @@ export class GuestSync {
     }
   }
 
+  /** `auto`: bearer-token when the guest chart's token Secret is there, else the client-certificate scrape class. */
+  private async resolveAuth(apis: GuestApis): Promise<GuestAuth> {
+    const auth = this.opts.objects.auth;
+    if (auth.mode !== 'auto') return auth;
+    const name = GUEST_OBJECTS.defaultTokenSecret;
+    try {
+      await apis.core.readNamespacedSecret({ name, namespace: this.opts.objects.namespace });
+      return { mode: 'bearer-token', secret: name };
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return { mode: 'client-certificate' };
+      throw err;
+    }
+  }
+
   private async syncPass(bundle: string | undefined): Promise<PassResult> {
     const apis = this.opts.client.current();
     const o = this.opts.objects;
@@ -203,7 +217,7 @@ export class GuestSync {
     // A path that cannot be an endpoint path is left out (and reported); the others are still written.
     const split = this.paths === undefined ? undefined : splitEndpointPaths(this.paths);
     if (split) this.reportRejected((out.rejected = split.rejected));
-    const pm = split === undefined ? undefined : desiredPodMonitor(split.valid, o);
+    const pm = split === undefined ? undefined : desiredPodMonitor(split.valid, { ...o, auth: await this.resolveAuth(apis) });
     await this.apply(out, 'PodMonitor', pmName, {
       read: () => apis.custom.getNamespacedCustomObject({ ...custom, name: pmName }) as Promise<Existing>,
       desired: pm,

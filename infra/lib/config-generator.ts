@@ -68,8 +68,6 @@ export interface GuestSyncProps {
   readonly kubeconfigSecret: string;
   /** Key of the kubeconfig in that Secret. @default 'kubeconfig' */
   readonly kubeconfigKey?: string;
-  /** How the guest Prometheus authenticates (`--guest-auth`); bearer-token needs the token Secret it reads (`--guest-token-secret`). @default client-certificate */
-  readonly auth?: { readonly mode: 'client-certificate' } | { readonly mode: 'bearer-token'; readonly tokenSecret: string };
 }
 
 const CONSTRUCT = 'ConfigGenerator';
@@ -156,7 +154,6 @@ export class ConfigGenerator extends Construct {
       ...(manageCerts || guestSync ? [`--route-host=${routeHost}`] : []),
       ...(healthPort !== undefined ? [`--health-listen=0.0.0.0:${healthPort}`] : []),
       ...(guestSync ? [`--guest-kubeconfig=${GUEST_KUBECONFIG_PATH}`, `--guest-namespace=${guestSync.namespace}`] : []),
-      ...(guestSync?.auth?.mode === 'bearer-token' ? ['--guest-auth=bearer-token', `--guest-token-secret=${guestSync.auth.tokenSecret}`] : []),
     ];
     const tmp = tmpVolume();
     // The kubeconfig is mounted under a fixed file name whatever its key, so the flag never changes.
@@ -222,17 +219,13 @@ export class ConfigGenerator extends Construct {
 function checkGuestSync(g: GuestSyncProps): Required<GuestSyncProps> {
   if (typeof g !== 'object' || g === null || Array.isArray(g)) throw new InvalidPropsError(CONSTRUCT, 'guestSync', 'must be an object with namespace, kubeconfigSecret and kubeconfigKey');
   for (const k of Object.keys(g)) {
-    if (!['namespace', 'kubeconfigSecret', 'kubeconfigKey', 'auth'].includes(k)) throw new InvalidPropsError(CONSTRUCT, `guestSync.${k}`, 'unknown key; use namespace, kubeconfigSecret, kubeconfigKey, auth');
+    if (!['namespace', 'kubeconfigSecret', 'kubeconfigKey'].includes(k)) throw new InvalidPropsError(CONSTRUCT, `guestSync.${k}`, 'unknown key; use namespace, kubeconfigSecret, kubeconfigKey');
   }
-  const auth = g.auth ?? { mode: 'client-certificate' as const };
-  if (auth.mode === 'bearer-token') checkDnsSubdomain(CONSTRUCT, 'guestSync.auth.tokenSecret', auth.tokenSecret);
-  else if (auth.mode !== 'client-certificate') throw new InvalidPropsError(CONSTRUCT, 'guestSync.auth.mode', `'${String((auth as { mode: unknown }).mode)}' is not client-certificate or bearer-token`);
   const key = g.kubeconfigKey ?? RUNTIME_OBJECTS.hostedKubeconfigKey;
   if (typeof key !== 'string' || !/^[-._a-zA-Z0-9]+$/.test(key)) throw new InvalidPropsError(CONSTRUCT, 'guestSync.kubeconfigKey', `'${String(key)}' is not a valid Secret key`);
   return {
     namespace: checkDnsLabel(CONSTRUCT, 'guestSync.namespace', g.namespace),
     kubeconfigSecret: checkDnsSubdomain(CONSTRUCT, 'guestSync.kubeconfigSecret', g.kubeconfigSecret),
     kubeconfigKey: key,
-    auth,
   };
 }

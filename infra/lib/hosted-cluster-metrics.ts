@@ -240,7 +240,6 @@ export class HostedClusterMetrics extends Chart {
               namespace: guest.namespace,
               kubeconfigSecret: guest.kubeconfig!.secret,
               kubeconfigKey: guest.kubeconfig!.key,
-              auth: guest.auth.mode === 'bearerToken' ? { mode: 'bearer-token' as const, tokenSecret: guest.auth.tokenSecret } : { mode: 'client-certificate' as const },
             },
           }
         : {}),

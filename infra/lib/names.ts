@@ -110,9 +110,9 @@ export const GUEST = {
   servingCaKey: RUNTIME_OBJECTS.servingCaKey,
   /**
    * Secret of type kubernetes.io/service-account-token for the guest Prometheus, key `token`. The guest chart
-   * creates it in bearer-token mode, and the generator is then told to use it (`--guest-auth=bearer-token
-   * --guest-token-secret`): each endpoint gets `authorization` from it. Otherwise the PodMonitor gets
-   * {@link GUEST.clientCertificateScrapeClass}.
+   * creates it exactly in bearer-token mode, so guest sync (`--guest-auth auto`, generator/guest/objects.ts
+   * `defaultTokenSecret`) tells the auth mode from its presence: with it, each endpoint gets `authorization`
+   * from it; without it, the PodMonitor gets {@link GUEST.clientCertificateScrapeClass}.
    */
   tokenSecret: 'hcp-metrics-proxy-prometheus-token',
   tokenKey: 'token',

@@ -19,7 +19,7 @@ import { memoryLogger } from '../../common/log.js';
 import { LOCAL_ROUTE_HOST } from '../../demo/certs.js';
 import { DEMO_NAMESPACE, startLocalStack, type LocalStack } from '../../demo/stack.js';
 import { startForwarder, type Forwarder } from '../../forwarder/forwarder.js';
-import { desiredPodMonitor, type GuestObjectOptions } from '../../generator/guest/objects.js';
+import { desiredPodMonitor, type GuestAuth, type GuestObjectOptions } from '../../generator/guest/objects.js';
 import { createCA, issueCertificate } from '../../generator/pki/index.js';
 import { createProxyAuth, type ProxyAuth } from '../../proxy/auth/index.js';
 import { servedPaths } from '../../proxy/server/app.js';
@@ -103,7 +103,7 @@ describe('e2e: guest Prometheus through the forwarder (PodMonitor as prometheus-
     expected = expectedPodLabels(stack);
     downPods = new Set([stack.controlPlane.component('openshift-apiserver').pods[1]!.name, stack.controlPlane.component('openshift-controller-manager').pods[1]!.name]);
     paths = servedPaths(stack.runtime.config()!);
-    const objects: GuestObjectOptions = { namespace: GUEST_NS, sourceNamespace: DEMO_NAMESPACE, routeHost: LOCAL_ROUTE_HOST, auth: { mode: 'client-certificate' } };
+    const objects: GuestObjectOptions & { auth: GuestAuth } = { namespace: GUEST_NS, sourceNamespace: DEMO_NAMESPACE, routeHost: LOCAL_ROUTE_HOST, auth: { mode: 'client-certificate' } };
     const caFiles = { 'configmap/metrics-proxy-serving-ca/ca.crt': stack.certs.caFile, 'secret/hcp-metrics-proxy-prometheus-token/token': tokenFile };
     const rendered = podMonitorScrapeConfigs(desiredPodMonitor(paths, objects), {
       forwarderAddress: fwd,

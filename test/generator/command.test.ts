@@ -71,7 +71,7 @@ describe('generator: command', function () {
     it('checks the guest-sync flags together', async () => {
       const g = ['--namespace', 'ns', '--guest-kubeconfig', '/nonexistent/kubeconfig'];
       expect(await fail([...g])).to.match(/guest sync \(--guest-kubeconfig\) needs --route-host HOST/);
-      expect(await fail([...g, '--route-host', 'h.example.com', '--guest-auth', 'basic'])).to.match(/--guest-auth must be client-certificate or bearer-token, not "basic"/);
+      expect(await fail([...g, '--route-host', 'h.example.com', '--guest-auth', 'basic'])).to.match(/--guest-auth must be auto, client-certificate or bearer-token, not "basic"/);
       expect(await fail([...g, '--route-host', 'h.example.com', '--guest-auth', 'bearer-token'])).to.match(/--guest-auth bearer-token needs --guest-token-secret NAME/);
       expect(await fail([...g, '--route-host', 'h.example.com', '--guest-token-secret', 'tok'])).to.match(/--guest-token-secret is only used with --guest-auth bearer-token/);
       expect(await fail([...g, '--route-host', 'h.example.com', '--guest-namespace', 'Not_A_Namespace'])).to.match(/--guest-namespace must be a namespace name/);

@@ -13,6 +13,7 @@ import { parseFlags, type FlagSpecs } from '../../common/flags.js';
 import { generatorFlags } from '../../generator/command.js';
 import { buildApp } from '../../infra/app.js';
 import { forwarderFlags } from '../../forwarder/command.js';
+import { GUEST_OBJECTS } from '../../generator/guest/objects.js';
 import { proxyFlags } from '../../proxy/command.js';
 import { resolverFlags } from '../../resolver/command.js';
 import { EXAMPLE_CLUSTERS, type K8sObject } from './helpers.js';
@@ -106,12 +107,13 @@ describe('infra: container arguments match the commands', () => {
     const east = byFile['prod-east-1.k8s.yaml']!.containers[0];
     expect(flagValue(east.args, 'guest-kubeconfig')).to.equal('/etc/guest-kubeconfig/kubeconfig');
     expect(flagValue(east.args, 'guest-namespace')).to.equal('openshift-monitoring');
-    // Guest sync writes tlsConfig.serverName from the Route host and, in bearer-token mode, the token Secret the guest chart creates.
+    // Guest sync writes tlsConfig.serverName from the Route host; it tells the auth mode from the token Secret
+    // the guest chart creates in bearer-token mode (--guest-auth auto), whose name it knows.
     const routeHost = objs.find((o) => o.file === 'prod-east-1.k8s.yaml' && o.obj.kind === 'Route')!.obj.spec.host as string;
     expect(flagValue(east.args, 'route-host')).to.equal(routeHost);
-    expect(flagValue(east.args, 'guest-auth')).to.equal('bearer-token');
+    expect(flagValue(east.args, 'guest-auth')).to.equal(undefined);
     const tokenSecret = objs.find((o) => o.file === 'prod-east-1.guest.k8s.yaml' && o.obj.kind === 'Secret')!.obj.metadata.name as string;
-    expect(flagValue(east.args, 'guest-token-secret')).to.equal(tokenSecret);
+    expect(tokenSecret).to.equal(GUEST_OBJECTS.defaultTokenSecret);
     const vol = (byFile['prod-east-1.k8s.yaml']!.volumes as K8sObject[]).find((v) => v.name === (east.volumeMounts as K8sObject[]).find((m) => m.mountPath === '/etc/guest-kubeconfig')!.name)!;
     expect(vol.secret).to.deep.equal({ secretName: 'service-network-admin-kubeconfig', items: [{ key: 'kubeconfig', path: 'kubeconfig' }] });
     // prod-west-2 has guest.sync: false: the chart carries the PodMonitor, the generator stays out of the guest.

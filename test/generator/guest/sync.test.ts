@@ -13,7 +13,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { memoryLogger } from '../../../common/log.js';
 import { GuestClient } from '../../../generator/guest/client.js';
 import { managementBundleReader } from '../../../generator/guest/management-bundle.js';
-import { SOURCE_NAMESPACE_ANNOTATION, type GuestAuth } from '../../../generator/guest/objects.js';
+import { SOURCE_NAMESPACE_ANNOTATION, type GuestAuthSetting } from '../../../generator/guest/objects.js';
 import { GuestSync, type GuestSyncOptions } from '../../../generator/guest/sync.js';
 import { servedMonitorGroups } from '../../../generator/inventory.js';
 import { CertificateManager } from '../../../generator/certs/manager.js';
@@ -52,7 +52,7 @@ describe('generator: guest sync', function () {
     (guestObj(PM, 'hcp-metrics-proxy')?.spec as { podMetricsEndpoints?: { path: string }[] } | undefined)?.podMetricsEndpoints?.map((e) => e.path);
   const guestBundle = (): string | undefined => (guestObj('configmaps', 'metrics-proxy-serving-ca')?.data as Record<string, string> | undefined)?.['ca.crt'];
 
-  const newSync = (o: Partial<GuestSyncOptions> & { auth?: GuestAuth } = {}): GuestSync => {
+  const newSync = (o: Partial<GuestSyncOptions> & { auth?: GuestAuthSetting } = {}): GuestSync => {
     const { auth, ...rest } = o;
     const s = new GuestSync({
       client,
@@ -119,6 +119,24 @@ describe('generator: guest sync', function () {
     const spec = guestObj(PM, 'hcp-metrics-proxy')!.spec as { scrapeClass?: string; podMetricsEndpoints: { authorization?: unknown }[] };
     expect(spec.scrapeClass).to.equal(undefined);
     expect(spec.podMetricsEndpoints.map((e) => e.authorization)).to.deep.equal([0, 1].map(() => ({ type: 'Bearer', credentials: { name: 'metrics-forwarder-token', key: 'token' } })));
+  });
+
+  it('with auto auth, uses bearer tokens exactly when the guest chart created the token Secret', async () => {
+    const sync = newSync({ auth: { mode: 'auto' } });
+    sync.setPaths(['/metrics/etcd']);
+    await sync.reconcile();
+    const spec = () => guestObj(PM, 'hcp-metrics-proxy')!.spec as { scrapeClass?: string; podMetricsEndpoints: { authorization?: unknown }[] };
+    expect(spec().scrapeClass).to.equal('tls-client-certificate-auth');
+    expect(spec().podMetricsEndpoints[0]!.authorization).to.equal(undefined);
+    guest.resources.create('secrets', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/service-account-token',
+      metadata: { name: 'hcp-metrics-proxy-prometheus-token', namespace: GUEST_NS, annotations: { 'kubernetes.io/service-account.name': 'prometheus-k8s' } },
+    });
+    await sync.reconcile();
+    expect(spec().scrapeClass).to.equal(undefined);
+    expect(spec().podMetricsEndpoints[0]!.authorization).to.deep.equal({ type: 'Bearer', credentials: { name: 'hcp-metrics-proxy-prometheus-token', key: 'token' } });
   });
 
   it('does not write a PodMonitor before the first generation (an empty one would stop every scrape), but publishes the bundle', async () => {
