@@ -20,7 +20,7 @@ import { LOCAL_ROUTE_HOST } from '../../demo/certs.js';
 import { DEMO_NAMESPACE, startLocalStack, type LocalStack } from '../../demo/stack.js';
 import { startForwarder, type Forwarder } from '../../forwarder/forwarder.js';
 import { desiredPodMonitor, type GuestAuth, type GuestObjectOptions } from '../../generator/guest/objects.js';
-import { createCA, issueCertificate } from '../../generator/pki/index.js';
+import { PROMETHEUS_SA, writePrometheusCredentials } from '../support/prometheus-credentials.js';
 import { createProxyAuth, type ProxyAuth } from '../../proxy/auth/index.js';
 import { servedPaths } from '../../proxy/server/app.js';
 import { controlPlaneRules, RULE_NAMES } from '../support/control-plane-rules.js';
@@ -30,7 +30,6 @@ import { podMonitorScrapeConfigs } from '../support/podmonitor-scrape-config.js'
 import { eventually, startPrometheus, type PrometheusServer } from '../support/prometheus.js';
 import { havePrometheus, promtoolCheckRules } from '../support/promtool.js';
 
-const PROMETHEUS_SA = 'system:serviceaccount:openshift-monitoring:prometheus-k8s';
 const GUEST_NS = 'openshift-monitoring';
 const PM_JOB = `${GUEST_NS}/hcp-metrics-proxy`;
 const FOR_SECONDS = 2;
@@ -66,17 +65,10 @@ describe('e2e: guest Prometheus through the forwarder (PodMonitor as prometheus-
     const token = `prometheus-k8s-token-${Math.random().toString(36).slice(2)}`;
     kas.addToken(token, { username: PROMETHEUS_SA, groups: ['system:serviceaccounts'] });
     const { kubeconfig } = kas.writeKubeconfig(join(dir, 'kas'));
-    tokenFile = join(dir, 'token');
-    writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
-    // OpenShift's metrics-client-certs, which the tls-client-certificate-auth scrape class presents.
-    const clientCa = createCA({ commonName: 'metrics-client-certs CA' });
-    const clientCaFile = join(dir, 'client-ca.crt');
-    writeFileSync(clientCaFile, clientCa.certPem);
-    const client = issueCertificate(clientCa, { commonName: PROMETHEUS_SA, usages: ['clientAuth'] });
-    const certFile = join(dir, 'tls.crt');
-    const keyFile = join(dir, 'tls.key');
-    writeFileSync(certFile, client.certPem);
-    writeFileSync(keyFile, client.keyPem, { mode: 0o600 });
+    // The token, and OpenShift's metrics-client-certs, which the tls-client-certificate-auth scrape class presents.
+    const creds = writePrometheusCredentials(dir, token);
+    tokenFile = creds.tokenFile;
+    const { clientCaFile, certFile, keyFile } = creds;
 
     const logger = memoryLogger('e2e-guest');
     stack = await startLocalStack({

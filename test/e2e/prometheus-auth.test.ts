@@ -4,18 +4,17 @@
  * client certificate. Both targets must be up without errors and their series stored.
  */
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../common/log.js';
 import { startLocalStack, type LocalStack } from '../../demo/stack.js';
-import { createCA, issueCertificate } from '../../generator/pki/index.js';
+import { PROMETHEUS_SA, writePrometheusCredentials } from '../support/prometheus-credentials.js';
 import { createProxyAuth, type ProxyAuth } from '../../proxy/auth/index.js';
 import { FakeKubeApiserver } from '../support/fake-kube-apiserver.js';
 import { eventually, startPrometheus, type PrometheusServer } from '../support/prometheus.js';
 import { PROMETHEUS } from '../support/promtool.js';
 
-const PROMETHEUS_SA = 'system:serviceaccount:openshift-monitoring:prometheus-k8s';
 
 describe('e2e: Prometheus scrapes the authenticated proxy (token file and client certificate)', function () {
   this.timeout(120_000);
@@ -32,18 +31,8 @@ describe('e2e: Prometheus scrapes the authenticated proxy (token file and client
     const token = `prometheus-k8s-token-${Math.random().toString(36).slice(2)}`;
     kas.addToken(token, { username: PROMETHEUS_SA, groups: ['system:serviceaccounts', 'system:serviceaccounts:openshift-monitoring'] });
     const { kubeconfig } = kas.writeKubeconfig(join(dir, 'kas'));
-    const tokenFile = join(dir, 'prometheus-token');
-    writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
-
-    // OpenShift's metrics-client-certs: a clientAuth certificate for the prometheus-k8s service account.
-    const clientCa = createCA({ commonName: 'metrics-client-certs CA' });
-    const clientCaFile = join(dir, 'client-ca.crt');
-    writeFileSync(clientCaFile, clientCa.certPem);
-    const client = issueCertificate(clientCa, { commonName: PROMETHEUS_SA, usages: ['clientAuth'] });
-    const certFile = join(dir, 'tls.crt');
-    const keyFile = join(dir, 'tls.key');
-    writeFileSync(certFile, client.certPem);
-    writeFileSync(keyFile, client.keyPem, { mode: 0o600 });
+    // The token, and OpenShift's metrics-client-certs: a clientAuth certificate for the prometheus-k8s service account.
+    const { tokenFile, clientCaFile, certFile, keyFile } = writePrometheusCredentials(dir, token);
 
     const logger = createLogger('e2e-auth', { write: () => {} });
     stack = await startLocalStack({

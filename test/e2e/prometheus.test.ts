@@ -5,8 +5,7 @@
  * Addresses: 127.0.90.x (pods); the resolver, the proxy and Prometheus listen on 127.0.0.1.
  */
 import { expect } from 'chai';
-import { existsSync, readFileSync } from 'node:fs';
-import YAML from 'yaml';
+import { existsSync } from 'node:fs';
 import { memoryLogger } from '../../common/log.js';
 import { startLocalStack, type LocalStack } from '../../demo/stack.js';
 import { metricsSetRules } from '../../proxy/metricsset/index.js';
@@ -14,18 +13,9 @@ import type { RelabelConfig } from '../../proxy/relabel/types.js';
 import { sumSamples } from '../support/exposition.js';
 import { eventually, startPrometheus, type PrometheusServer } from '../support/prometheus.js';
 import { PROMETHEUS } from '../support/promtool.js';
+import { expectedPodLabels, stackComponents } from '../support/expected-labels.js';
 
 const INJECTED = ['job', 'namespace', 'service', 'endpoint', 'pod', 'instance', 'apiserver'] as const;
-
-interface ConfigComponent {
-  name: string;
-  metricsPort: number;
-  metricsJob?: string;
-  metricsNamespace?: string;
-  metricsService?: string;
-  metricsEndpoint?: string;
-  targetLabels?: Record<string, string>;
-}
 
 const COLLISIONS =
   '# HELP sim_collision_info Simulated: scraped labels named like target labels.\n# TYPE sim_collision_info gauge\n' +
@@ -87,21 +77,8 @@ describe('e2e: a real Prometheus scrapes every component through the proxy', fun
       const head = om ? body.slice(0, -'# EOF\n'.length) : body;
       pod.setBody(head + COLLISIONS + (om ? '# EOF\n' : ''), om ? 'openmetrics' : 'text');
     }
-    const config = YAML.parse(readFileSync(stack.configFile, 'utf8')) as { components: ConfigComponent[] };
-    expected = new Map();
-    for (const c of config.components) {
-      for (const pod of stack.controlPlane.component(c.name).pods) {
-        expected.set(pod.name, {
-          job: c.metricsJob ?? c.name,
-          namespace: c.metricsNamespace ?? 'clusters-demo',
-          service: c.metricsService ?? c.name,
-          endpoint: c.metricsEndpoint ?? 'metrics',
-          pod: pod.name,
-          instance: `${pod.ip}:${c.metricsPort}`,
-          ...(c.targetLabels ?? {}),
-        });
-      }
-    }
+    const components = stackComponents(stack);
+    expected = expectedPodLabels(stack);
     downPods = new Set([stack.controlPlane.component('openshift-apiserver').pods[1]!.name, stack.controlPlane.component('openshift-controller-manager').pods[1]!.name]);
     const target = stack.proxyUrl.replace(/^https:\/\//, '');
     const viaProxy = stack.controlPlane.components.map((c) => ({
@@ -117,7 +94,7 @@ describe('e2e: a real Prometheus scrapes every component through the proxy', fun
     // The same pods scraped directly, with the labels and the MetricsSet as static target labels and
     // metric_relabel_configs: what the proxy serves must be what this stores (plus via="direct").
     const direct = DIRECT.map((name) => {
-      const c = config.components.find((x) => x.name === name)!;
+      const c = components.find((x) => x.name === name)!;
       const sim = stack!.controlPlane.component(name);
       return {
         job_name: c.metricsJob ?? name,

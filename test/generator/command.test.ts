@@ -5,9 +5,9 @@
  * it talks to lives in this process). Addresses: 127.0.122.x.
  */
 import { expect } from 'chai';
+import { httpGet as get } from '../support/http-get.js';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,18 +41,6 @@ const fail = (argv: string[]) =>
     () => expect.fail('expected an error'),
     (e: Error) => e.message,
   );
-
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
-}
 
 describe('generator: command', function () {
   this.timeout(60_000);

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { DEMO_NAMESPACE, type LocalStack } from '../../demo/stack.js';
 
-interface ConfigComponent {
+/** A component of the proxy configuration the local stack wrote, as tests read it back. */
+export interface ConfigComponent {
   name: string;
   metricsPort: number;
   metricsJob?: string;
@@ -15,9 +16,8 @@ interface ConfigComponent {
 
 /** Pod name → job, namespace, service, endpoint, pod, instance (and static target labels), as standalone OpenShift labels them. */
 export function expectedPodLabels(stack: LocalStack): Map<string, Record<string, string>> {
-  const config = YAML.parse(readFileSync(stack.configFile, 'utf8')) as { components: ConfigComponent[] };
   const out = new Map<string, Record<string, string>>();
-  for (const c of config.components) {
+  for (const c of stackComponents(stack)) {
     for (const pod of stack.controlPlane.component(c.name).pods) {
       out.set(pod.name, {
         job: c.metricsJob ?? c.name,
@@ -31,4 +31,9 @@ export function expectedPodLabels(stack: LocalStack): Map<string, Record<string,
     }
   }
   return out;
+}
+
+/** The components of the configuration file the local stack wrote. */
+export function stackComponents(stack: LocalStack): ConfigComponent[] {
+  return (YAML.parse(readFileSync(stack.configFile, 'utf8')) as { components: ConfigComponent[] }).components;
 }
