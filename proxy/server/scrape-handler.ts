@@ -97,7 +97,6 @@ interface Launch {
 
 /** One fan-out and the callers reading it. */
 interface Flight {
-  key: string;
   component: string;
   gzip: boolean;
   fanout: Fanout;
@@ -231,7 +230,7 @@ export class ScrapeHandler {
     const ticket = await admission.admit(l.path, admission.estimate(l.path, l.podCount), l.deadline);
     if (typeof ticket === 'string') return ticket;
     const fanout = startFanout(l.fanout);
-    const flight: Flight = { key: l.key, component: l.component, gzip: l.gzip, fanout, answer: undefined as unknown as SharedAnswer };
+    const flight: Flight = { component: l.component, gzip: l.gzip, fanout, answer: undefined as unknown as SharedAnswer };
     flight.answer = new SharedAnswer(this.source(flight, (held) => ticket.observe(held)), () => fanout.abort());
     const owner = flight.answer.attach();
     this.running.add(flight);
