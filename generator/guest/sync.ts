@@ -317,7 +317,7 @@ export class GuestSync {
       this.opts.metrics?.guestSyncAttempts.inc({ result: 'error' });
       next = Math.min(this.backoff.initialMs * 2 ** (this.failures - 1), this.backoff.maxMs);
       this.retryInMs = next;
-      this.transition(`error:${this.lastError}`, () =>
+      this.transition(`error:${failureState(this.lastError)}`, () =>
         this.opts.logger.error('guest sync failed; retrying with backoff (the management side is not affected)', { error: this.lastError, retryInMs: next }),
       );
       this.opts.logger.debug('guest sync retry scheduled', { failures: this.failures, retryInMs: next });
@@ -428,4 +428,11 @@ export class GuestSync {
     this.guestCAs = next;
     if (changed) this.opts.onGuestBundle?.();
   }
+}
+
+/** Connection-level failures vary by the moment they hit (reset while closing, then refused): one state for the log. */
+const UNREACHABLE = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|socket hang up/;
+
+function failureState(message: string): string {
+  return UNREACHABLE.test(message) ? 'unreachable' : message;
 }
